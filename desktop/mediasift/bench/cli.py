@@ -1,0 +1,52 @@
+"""``mediasift bench index|query``: benchmarks that print their figures (``--json`` for tools)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _report(args: argparse.Namespace, figures: dict) -> None:
+    if args.json:
+        json.dump(figures, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for key, value in figures.items():
+            print(f"{key}: {value}")
+
+
+def _index(args: argparse.Namespace) -> int:
+    from mediasift.bench.index import bench_index
+
+    _report(args, bench_index(args.images, args.megapixels, args.model, args.batch_size))
+    return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    from mediasift.bench.query import bench_query
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    _report(args, bench_query(sizes, args.queries, args.model))
+    return 0
+
+
+def add_bench_parser(sub: argparse._SubParsersAction) -> None:
+    bench = sub.add_parser("bench", help="measure indexing and query speed")
+    bsub = bench.add_subparsers(dest="bench", required=True)
+    model_help = "model folder or hub id (default: a random-weight CLIP ViT-B/32 built locally)"
+
+    index = bsub.add_parser("index", help="pipeline vs model-only images/s on large JPEGs")
+    index.add_argument("--images", type=int, default=64)
+    index.add_argument("--megapixels", type=float, default=12.0)
+    index.add_argument("--batch-size", type=int, default=16)
+    index.add_argument("--model", help=model_help)
+    index.add_argument("--json", action="store_true")
+    index.set_defaults(run=_index)
+
+    query = bsub.add_parser("query", help="text query latency at several library sizes")
+    query.add_argument("--sizes", default="10000,100000", help="comma-separated item counts")
+    query.add_argument("--queries", type=int, default=200)
+    query.add_argument("--model", help=model_help)
+    query.add_argument("--json", action="store_true")
+    query.set_defaults(run=_query)

@@ -1,0 +1,76 @@
+"""Indexing throughput: the whole pipeline against the model alone, measured in one run.
+
+Model-only encodes already-prepared inputs in batches (no file I/O, no decoding); the pipeline
+indexes the photo folder into a fresh library (scan, hash, decode, thumbnail, encode, write,
+index save). The model-only figure is taken before and after the pipeline and averaged, so
+drift on a noisy machine hits both sides.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from mediasift.bench.data import photo_folder, random_clip_b32
+from mediasift.config import Settings
+from mediasift.library import Library, LibraryError
+from mediasift.media.image import decode_image
+
+log = logging.getLogger(__name__)
+
+
+def _model_only(encoder, prepared: list, count: int, batch_size: int) -> float:
+    """Images/s of encode_prepared alone over ``count`` inputs."""
+    started = time.perf_counter()
+    done = 0
+    while done < count:
+        size = min(batch_size, count - done)
+        encoder.encode_prepared(prepared[:size])
+        done += size
+    return count / (time.perf_counter() - started)
+
+
+def bench_index(images: int, megapixels: float, model: str | None, batch_size: int) -> dict:
+    folder = photo_folder(images, megapixels)
+    model = model or str(random_clip_b32())
+    settings = Settings(model=model, batch_size=batch_size)
+    with tempfile.TemporaryDirectory() as home, Library(Path(home), settings) as lib:
+        started = time.perf_counter()
+        encoder = lib.encoder()
+        if encoder is None:
+            raise LibraryError(lib.model_error)
+        load_s = time.perf_counter() - started
+        files = sorted(folder.glob("*.jpg"))[:images]
+        prepared = [
+            encoder.prepare_image(decode_image(p, encoder.image_size).image)
+            for p in files[:batch_size]
+        ]
+        encoder.encode_prepared(prepared)  # warm-up
+        before = _model_only(encoder, prepared, images, batch_size)
+        lib.add_folder(folder)
+        summary = lib.index()
+        after = _model_only(encoder, prepared, images, batch_size)
+    model_ips = (before + after) / 2
+    pipeline_ips = summary.encoded / summary.seconds
+    return {
+        "model": model,
+        "images": images,
+        "megapixels": megapixels,
+        "mean_file_mb": round(sum(p.stat().st_size for p in files) / len(files) / 1e6, 2),
+        "batch_size": batch_size,
+        "cpu_cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "model_load_s": round(load_s, 2),
+        "model_only_images_per_s": round(model_ips, 2),
+        "model_only_before_after": [round(before, 2), round(after, 2)],
+        "pipeline_images_per_s": round(pipeline_ips, 2),
+        "pipeline_seconds": round(summary.seconds, 2),
+        "encoded": summary.encoded,
+        "failed": len(summary.failed),
+        "ratio_pipeline_to_model": round(pipeline_ips / model_ips, 3),
+    }

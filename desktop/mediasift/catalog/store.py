@@ -1,0 +1,377 @@
+"""The catalog: one SQLite database (WAL) holding folders, files, segments, vectors and stages.
+
+It is the source of truth; vector index files are caches rebuilt from it. One connection is
+shared by the threads of a process behind a lock, so a write transaction is never interleaved
+with another thread's statements. Other processes read the same file safely through WAL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from mediasift.catalog.schema import migrate
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What a scan compares against: a file is unchanged when size and mtime are equal."""
+
+    id: int
+    path: str
+    size: int
+    mtime: float
+    hash: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A vector label resolved to its file and segment, for search results."""
+
+    vector_id: int
+    file_id: int
+    path: str
+    kind: str | None
+    segment_kind: str
+    segment_ord: int
+    start: float | None
+    label: str | None
+    captured_at: float | None
+    mtime: float
+
+
+def under(folder: str) -> tuple[str, str]:
+    """SQL range bounds matching every path strictly inside ``folder`` (index-friendly LIKE)."""
+    prefix = folder.rstrip("/") + "/"
+    return prefix, prefix[:-1] + chr(ord("/") + 1)
+
+
+class Catalog:
+    """Typed queries over the catalog database; every method is one short transaction."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        migrate(conn)
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; re-entrant within one thread."""
+        with self._lock:
+            conn = self.db.conn
+            if conn.in_transaction:
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Sequence | dict = ()) -> list[dict]:
+        with self._lock:
+            return list(self.db.query(sql, params))
+
+    def _scalar(self, sql: str, params: Sequence = ()):
+        with self._lock:
+            row = self.db.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    # --- folders -------------------------------------------------------------------------
+
+    def add_folder(self, path: str) -> int:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (path, time.time())
+            )
+            return conn.execute("SELECT id FROM folders WHERE path = ?", (path,)).fetchone()[0]
+
+    def remove_folder(self, path: str) -> list[int] | None:
+        """Forget a folder and everything indexed in it; returns the vector ids that went away."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM folders WHERE path = ?", (path,)).fetchone()
+            if row is None:
+                return None
+            ids = [r[0] for r in conn.execute("SELECT id FROM files WHERE folder_id = ?", row)]
+            gone = self.delete_files(ids)
+            conn.execute("DELETE FROM folders WHERE id = ?", row)
+            return gone
+
+    def folders(self) -> list[dict]:
+        return self._rows("SELECT id, path, added_at FROM folders ORDER BY path")
+
+    # --- files ---------------------------------------------------------------------------
+
+    def file_states(self, folder_id: int) -> dict[str, FileState]:
+        rows = self._rows(
+            "SELECT id, path, size, mtime, hash, status FROM files WHERE folder_id = ?",
+            (folder_id,),
+        )
+        return {r["path"]: FileState(**r) for r in rows}
+
+    def file_by_path(self, path: str) -> dict | None:
+        rows = self._rows("SELECT * FROM files WHERE path = ?", (path,))
+        return rows[0] if rows else None
+
+    def files_with_hash(self, digest: str) -> list[dict]:
+        return self._rows("SELECT * FROM files WHERE hash = ? ORDER BY id", (digest,))
+
+    def file_by_id(self, file_id: int) -> dict | None:
+        rows = self._rows("SELECT * FROM files WHERE id = ?", (file_id,))
+        return rows[0] if rows else None
+
+    def insert_file(self, folder_id: int, path: str, size: int, mtime: float, **facts) -> int:
+        """Add a file row with its facts (status, hash, kind, dimensions...)."""
+        values = {"folder_id": folder_id, "path": path, "name": Path(path).name, "size": size,
+                  "mtime": mtime, "indexed_at": time.time(), **facts}  # fmt: skip
+        cols = ", ".join(values)
+        with self.transaction() as conn:
+            cur = conn.execute(
+                f"INSERT INTO files({cols}) VALUES ({','.join('?' * len(values))})",
+                tuple(values.values()),
+            )
+            return cur.lastrowid
+
+    def delete_path(self, path: str) -> list[int]:
+        """Forget the file at ``path`` if known; returns the vector ids removed."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+            return self.delete_files([row[0]]) if row else []
+
+    def update_file(self, file_id: int, **values) -> None:
+        if not values:
+            return
+        cols = ", ".join(f"{k} = ?" for k in values)
+        with self.transaction() as conn:
+            conn.execute(f"UPDATE files SET {cols} WHERE id = ?", (*values.values(), file_id))
+
+    def move_file(self, file_id: int, folder_id: int, path: str, size: int, mtime: float) -> None:
+        """A renamed or moved file keeps its id, segments and vectors."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE files SET folder_id=?, path=?, name=?, size=?, mtime=? WHERE id=?",
+                (folder_id, path, Path(path).name, size, mtime, file_id),
+            )
+
+    def move_tree(self, old: str, new: str, folder_id: int) -> int:
+        """Rewrite every path under folder ``old`` to lie under ``new``: one cheap update."""
+        low, high = under(old)
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE files SET path = ? || substr(path, ?), folder_id = ?"
+                " WHERE path >= ? AND path < ?",
+                (new.rstrip("/"), len(old.rstrip("/")) + 1, folder_id, low, high),
+            )
+            return cur.rowcount
+
+    def delete_files(self, file_ids: Iterable[int]) -> list[int]:
+        """Delete files (segments, vectors and stages cascade); returns the vector ids removed."""
+        ids = list(file_ids)
+        gone: list[int] = []
+        with self.transaction() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                gone += [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT v.id FROM vectors v JOIN segments s ON s.id = v.segment_id"
+                        f" WHERE s.file_id IN ({marks})",
+                        chunk,
+                    )
+                ]
+                conn.execute(f"DELETE FROM files WHERE id IN ({marks})", chunk)
+        return gone
+
+    def copy_work(self, src_file_id: int, dst_file_id: int) -> list[int]:
+        """Give an identical copy the segments and vectors of its twin; returns new vector ids."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM segments WHERE file_id = ?", (dst_file_id,))
+            conn.execute(
+                'INSERT INTO segments(file_id, ord, kind, start, "end", label, text)'
+                ' SELECT ?, ord, kind, start, "end", label, text FROM segments WHERE file_id = ?',
+                (dst_file_id, src_file_id),
+            )
+            conn.execute(
+                "INSERT INTO vectors(segment_id, space_id, vector)"
+                " SELECT d.id, v.space_id, v.vector FROM segments s"
+                " JOIN vectors v ON v.segment_id = s.id"
+                " JOIN segments d ON d.file_id = ? AND d.ord = s.ord"
+                " WHERE s.file_id = ? ORDER BY v.id",
+                (dst_file_id, src_file_id),
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO stages(file_id, stage, status, error, updated_at)"
+                " SELECT ?, stage, status, error, ? FROM stages WHERE file_id = ?",
+                (dst_file_id, time.time(), src_file_id),
+            )
+            return [r[0] for r in conn.execute(
+                "SELECT v.id FROM vectors v JOIN segments s ON s.id = v.segment_id"
+                " WHERE s.file_id = ? ORDER BY v.id", (dst_file_id,)
+            )]  # fmt: skip
+
+    # --- segments, spaces, vectors -------------------------------------------------------
+
+    def ensure_space(self, model_id: str, revision: str, dim: int) -> int:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO spaces(model_id, revision, dim, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (model_id, revision, dim, time.time()),
+            )
+            return conn.execute(
+                "SELECT id FROM spaces WHERE model_id=? AND revision=? AND dim=?",
+                (model_id, revision, dim),
+            ).fetchone()[0]
+
+    def spaces(self) -> list[dict]:
+        return self._rows(
+            "SELECT s.*, (SELECT count(*) FROM vectors v WHERE v.space_id = s.id) AS vectors"
+            " FROM spaces s ORDER BY s.id"
+        )
+
+    def image_segment(self, file_id: int) -> int:
+        """The single segment of an image file, created on first use."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO segments(file_id, ord, kind) VALUES (?, 0, 'image')",
+                (file_id,),
+            )
+            return conn.execute(
+                "SELECT id FROM segments WHERE file_id = ? AND ord = 0", (file_id,)
+            ).fetchone()[0]
+
+    def add_vectors(self, space_id: int, items: Sequence[tuple[int, np.ndarray]]) -> list[int]:
+        """Store (segment id, vector) pairs; returns the new vector ids (the index labels)."""
+        ids = []
+        with self.transaction() as conn:
+            for segment_id, vector in items:
+                cur = conn.execute(
+                    "INSERT OR REPLACE INTO vectors(segment_id, space_id, vector) VALUES (?, ?, ?)",
+                    (segment_id, space_id, np.asarray(vector, dtype=np.float32).tobytes()),
+                )
+                ids.append(cur.lastrowid)
+        return ids
+
+    def vectors(
+        self, space_id: int, ids: Sequence[int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, matrix) of a space's vectors, all of them or those with the given ids."""
+        sql = "SELECT id, vector FROM vectors WHERE space_id = ?"
+        with self._lock:
+            if ids is None:
+                rows = self.db.conn.execute(sql + " ORDER BY id", (space_id,)).fetchall()
+            else:
+                rows = []
+                for start in range(0, len(ids), 500):
+                    chunk = list(ids[start : start + 500])
+                    marks = ",".join("?" * len(chunk))
+                    rows += self.db.conn.execute(
+                        sql + f" AND id IN ({marks})", (space_id, *chunk)
+                    ).fetchall()
+        dim = self._scalar("SELECT dim FROM spaces WHERE id = ?", (space_id,))
+        if not rows:
+            return np.empty(0, dtype=np.int64), np.empty((0, dim), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+        return ids, matrix.reshape(len(rows), dim)
+
+    def vector_ids(self, space_id: int) -> np.ndarray:
+        with self._lock:
+            rows = self.db.conn.execute(
+                "SELECT id FROM vectors WHERE space_id = ?", (space_id,)
+            ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def file_vector(self, file_id: int, space_id: int) -> np.ndarray | None:
+        blob = self._scalar(
+            "SELECT v.vector FROM vectors v JOIN segments s ON s.id = v.segment_id"
+            " WHERE s.file_id = ? AND v.space_id = ? ORDER BY s.ord LIMIT 1",
+            (file_id, space_id),
+        )
+        return None if blob is None else np.frombuffer(blob, dtype=np.float32)
+
+    def hits(self, vector_ids: Sequence[int]) -> dict[int, Hit]:
+        """Resolve index labels to files; labels whose vectors are gone are simply absent."""
+        if not vector_ids:
+            return {}
+        marks = ",".join("?" * len(vector_ids))
+        rows = self._rows(
+            "SELECT v.id AS vector_id, f.id AS file_id, f.path, f.kind, s.kind AS segment_kind,"
+            " s.ord AS segment_ord, s.start, s.label, f.captured_at, f.mtime"
+            " FROM vectors v JOIN segments s ON s.id = v.segment_id"
+            f" JOIN files f ON f.id = s.file_id WHERE v.id IN ({marks})",
+            list(vector_ids),
+        )
+        return {r["vector_id"]: Hit(**r) for r in rows}
+
+    def vector_ids_where(self, space_id: int, where: str, params: Sequence) -> set[int]:
+        """Vector ids of a space whose file matches a filter clause over ``f`` (files)."""
+        with self._lock:
+            rows = self.db.conn.execute(
+                "SELECT v.id FROM vectors v JOIN segments s ON s.id = v.segment_id"
+                f" JOIN files f ON f.id = s.file_id WHERE v.space_id = ? AND ({where})",
+                (space_id, *params),
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    # --- stages --------------------------------------------------------------------------
+
+    def set_stage(self, file_id: int, stage: str, status: str, error: str | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO stages(file_id, stage, status, error, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (file_id, stage, status, error, time.time()),
+            )
+
+    def file_ids_with_stage(self, stage: str) -> set[int]:
+        with self._lock:
+            rows = self.db.conn.execute(
+                "SELECT file_id FROM stages WHERE stage = ? AND status = 'done'", (stage,)
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    # --- status --------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            by_status = dict(
+                self.db.conn.execute("SELECT status, count(*) FROM files GROUP BY status")
+            )
+            return {
+                "folders": self._scalar("SELECT count(*) FROM folders"),
+                "files": sum(by_status.values()),
+                **{f"files_{k}": v for k, v in by_status.items()},
+                "segments": self._scalar("SELECT count(*) FROM segments"),
+                "vectors": self._scalar("SELECT count(*) FROM vectors"),
+            }
+
+    def failures(self, limit: int = 50) -> list[dict]:
+        return self._rows(
+            "SELECT path, error FROM files WHERE status = 'failed' ORDER BY path LIMIT ?", (limit,)
+        )
+
+    def integrity_ok(self) -> bool:
+        return self._scalar("PRAGMA quick_check") == "ok"

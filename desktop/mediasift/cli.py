@@ -1,0 +1,189 @@
+"""The ``mediasift`` command: argument parsing and printing only; the work is in Library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from mediasift.config import Settings
+from mediasift.library import Library, LibraryError
+from mediasift.pipeline.progress import Progress
+from mediasift.search.engine import Filters, Response
+
+log = logging.getLogger(__name__)
+
+
+def _date(text: str) -> float:
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {text}") from exc
+
+
+def _add_search_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-n", type=int, default=20, help="number of results (default 20)")
+    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.add_argument("--folder", help="only files under this folder")
+    parser.add_argument("--kind", help="only this kind of file (image)")
+    parser.add_argument("--after", type=_date, help="taken on or after YYYY-MM-DD")
+    parser.add_argument("--before", type=_date, help="taken before YYYY-MM-DD")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mediasift", description="Find your own images by describing them."
+    )
+    parser.add_argument("--model", help="hub id or local folder of the embedding model")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    folders = sub.add_parser("folders", help="manage library folders")
+    fsub = folders.add_subparsers(dest="action", required=True)
+    for action, text in (("add", "watch and index"), ("remove", "forget (files stay on disk)")):
+        p = fsub.add_parser(action, help=f"{text} folders")
+        p.add_argument("paths", nargs="+")
+    fsub.add_parser("list", help="list library folders").add_argument("--json", action="store_true")
+
+    index = sub.add_parser("index", help="index library folders (adding any given)")
+    index.add_argument("folders", nargs="*")
+    index.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    search = sub.add_parser("search", help="find files by a description")
+    search.add_argument("query")
+    _add_search_options(search)
+
+    similar = sub.add_parser("similar", help="find files that look like FILE")
+    similar.add_argument("file")
+    _add_search_options(similar)
+
+    for name, text in (("status", "library counts and failures"), ("doctor", "health check")):
+        sub.add_parser(name, help=text).add_argument("--json", action="store_true")
+
+    from mediasift.bench.cli import add_bench_parser
+
+    add_bench_parser(sub)
+    return parser
+
+
+def _print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def _segment_text(segment: dict | None) -> str:
+    if not segment:
+        return ""
+    if segment.get("start") is not None:
+        minutes, seconds = divmod(int(segment["start"]), 60)
+        return f"  ({segment['kind']} at {minutes:02d}:{seconds:02d})"
+    return f"  ({segment['kind']} {segment['index'] + 1})"
+
+
+def _print_response(response: Response, as_json: bool) -> None:
+    if as_json:
+        _print_json([r.as_dict() for r in response.results])
+    else:
+        for r in response.results:
+            print(f"{r.score:6.3f}  {r.path}{_segment_text(r.segment)}")
+    if response.message:
+        print(response.message, file=sys.stderr)
+
+
+def _index(lib: Library, args) -> int:
+    for folder in args.folders:
+        if str(Path(folder).expanduser().resolve()) not in lib.folders():
+            lib.add_folder(folder)
+    from tqdm import tqdm
+
+    progress = Progress()
+    bar = tqdm(total=0, unit="file", disable=args.json or None, file=sys.stderr)
+
+    def redraw(p: Progress) -> None:
+        bar.total = p.total
+        bar.update(p.done - bar.n)
+        bar.set_postfix_str(Path(p.current).name[-30:], refresh=False)
+
+    progress.listeners.append(redraw)
+    try:
+        summary = lib.index(args.folders or None, progress)
+    except KeyboardInterrupt:
+        progress.cancel()
+        raise
+    finally:
+        bar.close()
+    if args.json:
+        _print_json(summary.as_dict())
+    else:
+        print(
+            f"{summary.new} new, {summary.unchanged} unchanged, {summary.moved} moved, "
+            f"{summary.removed} removed, {len(summary.failed)} failed "
+            f"({summary.encoded} encoded in {summary.seconds:.1f} s)"
+        )
+        for failure in summary.failed:
+            print(f"  failed: {failure['path']}: {failure['reason']}")
+        if summary.model_error:
+            print(f"Not searchable by description yet: {summary.model_error}")
+    return 0
+
+
+def _run(lib: Library, args) -> int:
+    if args.command == "folders":
+        if args.action == "add":
+            for path in args.paths:
+                print(f"Added {lib.add_folder(path)}")
+        elif args.action == "remove":
+            for path in args.paths:
+                print(f"Removed {path} ({lib.remove_folder(path)} index entries)")
+        elif args.json:
+            _print_json(lib.folders())
+        else:
+            print("\n".join(lib.folders()) or "No folders yet: mediasift folders add FOLDER")
+        return 0
+    if args.command == "index":
+        return _index(lib, args)
+    if args.command in ("search", "similar"):
+        filters = Filters(args.folder and str(Path(args.folder).expanduser().resolve()),
+                          args.kind, args.after, args.before)  # fmt: skip
+        if args.command == "search":
+            response = lib.search(args.query, args.n, filters)
+        else:
+            response = lib.similar(args.file, args.n, filters)
+        _print_response(response, args.json)
+        return 0
+    report = lib.status() if args.command == "status" else lib.doctor()
+    if args.json:
+        _print_json(report)
+    else:
+        for key, value in report.items():
+            print(f"{key}: {value}")
+    return 0 if report.get("catalog_ok", True) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "bench":
+        return args.run(args)
+    settings = Settings.load()
+    if args.model:
+        settings.model = args.model
+    try:
+        with Library(settings=settings) as lib:
+            return _run(lib, args)
+    except LibraryError as exc:
+        print(f"mediasift: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mediasift: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

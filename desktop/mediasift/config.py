@@ -1,0 +1,61 @@
+"""Settings: where the library lives and which model encodes it.
+
+Precedence for every setting: command-line flag > environment variable > settings file > default.
+The settings file is TOML in the platform config dir (or ``$MEDIASIFT_HOME/config.toml``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "MediaSift"
+HOME_ENV = "MEDIASIFT_HOME"
+MODEL_ENV = "MEDIASIFT_MODEL"
+
+
+def data_dir() -> Path:
+    """The library's folder: ``$MEDIASIFT_HOME`` for tests and portable use, else the platform's."""
+    home = os.environ.get(HOME_ENV)
+    return Path(home).expanduser() if home else Path(platformdirs.user_data_dir(APP_NAME, False))
+
+
+def config_path() -> Path:
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home).expanduser() / "config.toml"
+    return Path(platformdirs.user_config_dir(APP_NAME, False)) / "config.toml"
+
+
+@dataclass
+class Settings:
+    """User settings. ``model`` is a hub id or a local folder; None picks the default per device."""
+
+    model: str | None = None
+    device: str | None = None
+    decode_workers: int = 2
+    batch_size: int = 16
+    #: Cosine below which the best hit counts as "no good match"; None uses the model's own value.
+    min_score: float | None = None
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        path = path or config_path()
+        values: dict = {}
+        if path.is_file():
+            try:
+                values = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                log.warning("Ignoring unreadable settings file %s: %s", path, exc)
+        known = {f.name for f in fields(cls)}
+        settings = cls(**{k: v for k, v in values.items() if k in known})
+        if os.environ.get(MODEL_ENV):
+            settings.model = os.environ[MODEL_ENV]
+        return settings

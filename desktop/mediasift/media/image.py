@@ -1,0 +1,116 @@
+"""Image reading: orientation, capture date, and fast decoding straight to the size needed.
+
+A 12-megapixel JPEG costs ~176 ms decoded plainly and ~36 ms with ``Image.draft`` (DCT scaling),
+so JPEGs are drafted to the smallest scale that still covers the model's input and the thumbnail.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pillow_heif
+from PIL import Image
+
+from mediasift.media.errors import MediaError
+
+log = logging.getLogger(__name__)
+
+pillow_heif.register_heif_opener()
+
+#: Decompression-bomb guard: more pixels than this are refused before decoding.
+MAX_PIXELS = 150_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 0x9003
+_DATETIME = 0x0132
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_SWAPS_AXES = {5, 6, 7, 8}
+
+
+@dataclass
+class DecodedImage:
+    """An RGB image reduced to at least ``min_side`` on its short side, plus file facts."""
+
+    image: Image.Image
+    width: int  # of the full image, after EXIF orientation
+    height: int
+    captured_at: float | None
+    format: str
+
+
+def _capture_time(exif: Image.Exif) -> float | None:
+    raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
+    if not isinstance(raw, str):
+        return None
+    try:
+        return datetime.strptime(raw.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S").timestamp()
+    except ValueError:
+        return None
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Flatten transparency onto white and bring high-bit-depth modes to 8-bit RGB."""
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        values = np.asarray(image, dtype=np.float32)
+        span = float(values.max() - values.min()) or 1.0
+        image = Image.fromarray(((values - values.min()) * (255.0 / span)).astype(np.uint8))
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA"):
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        return background
+    return image.convert("RGB") if image.mode != "RGB" else image
+
+
+def decode_image(path: Path, min_side: int) -> DecodedImage:
+    """Decode ``path`` (first frame of animations) reduced to >= ``min_side`` on its short side.
+
+    Raises MediaError with a message fit for the user for anything unreadable.
+    """
+    try:
+        with Image.open(path) as im:
+            fmt = im.format or "?"
+            width, height = im.size
+            if width * height > MAX_PIXELS:
+                raise MediaError(f"image too large ({width}x{height} pixels)")
+            exif = im.getexif()
+            orientation = exif.get(0x0112, 1)
+            if orientation in _SWAPS_AXES:
+                width, height = height, width
+            if fmt == "JPEG":
+                im.draft("RGB", (min_side, min_side))
+            im.load()
+            image = im
+            short = min(im.size)
+            if short >= 2 * min_side:
+                image = im.reduce(short // min_side)
+            image = _to_rgb(image)
+            if orientation in _ORIENTATION:
+                image = image.transpose(_ORIENTATION[orientation])
+            return DecodedImage(image, width, height, _capture_time(exif), fmt)
+    except MediaError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise MediaError(f"image too large ({exc})") from exc
+    except Image.UnidentifiedImageError as exc:
+        raise MediaError("not a readable image (unknown or corrupt format)") from exc
+    except PermissionError as exc:
+        raise MediaError("permission denied") from exc
+    except FileNotFoundError as exc:
+        raise MediaError("file vanished before it could be read") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise MediaError(f"corrupt or truncated image ({exc})") from exc

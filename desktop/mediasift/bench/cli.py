@@ -23,6 +23,13 @@ def _index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rename(args: argparse.Namespace) -> int:
+    from mediasift.bench.index import bench_rename
+
+    _report(args, bench_rename(args.files, args.model))
+    return 0
+
+
 def _query(args: argparse.Namespace) -> int:
     from mediasift.bench.query import bench_query
 
@@ -43,6 +50,12 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     index.add_argument("--model", help=model_help)
     index.add_argument("--json", action="store_true")
     index.set_defaults(run=_index)
+
+    rename = bsub.add_parser("rename", help="re-encodes caused by renaming every indexed file")
+    rename.add_argument("--files", type=int, default=1000)
+    rename.add_argument("--model", help=model_help)
+    rename.add_argument("--json", action="store_true")
+    rename.set_defaults(run=_rename)
 
     query = bsub.add_parser("query", help="text query latency at several library sizes")
     query.add_argument("--sizes", default="10000,100000", help="comma-separated item counts")

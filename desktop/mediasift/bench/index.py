@@ -14,9 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from mediasift.bench.data import photo_folder, random_clip_b32
+from mediasift.bench.data import photo, photo_folder, random_clip_b32
 from mediasift.config import Settings
 from mediasift.library import Library, LibraryError
 from mediasift.media.image import decode_image
@@ -74,3 +75,28 @@ def bench_index(images: int, megapixels: float, model: str | None, batch_size: i
         "failed": len(summary.failed),
         "ratio_pipeline_to_model": round(pipeline_ips / model_ips, 3),
     }
+
+
+def bench_rename(count: int, model: str | None) -> dict:
+    """Index ``count`` small images, rename every one of them, index again: count re-encodes."""
+    settings = Settings(model=model or str(random_clip_b32()))
+    rng = np.random.default_rng(1)
+    with tempfile.TemporaryDirectory() as tmp, Library(Path(tmp) / "home", settings) as lib:
+        folder = Path(tmp) / "photos"
+        folder.mkdir()
+        for i in range(count):
+            photo(rng, 160, 120).save(folder / f"img-{i:05d}.jpg", quality=85)
+        lib.add_folder(folder)
+        first = lib.index()
+        started = time.perf_counter()
+        for path in folder.iterdir():
+            path.rename(folder / f"renamed-{path.name}")
+        renamed = lib.index()
+        return {
+            "files": count,
+            "first_run_encoded": first.encoded,
+            "renamed_run_moved": renamed.moved,
+            "renamed_run_reencoded": renamed.encoded,
+            "renamed_run_removed": renamed.removed,
+            "rename_and_reindex_s": round(time.perf_counter() - started, 2),
+        }

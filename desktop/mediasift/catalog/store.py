@@ -361,7 +361,6 @@ class Catalog:
                 self.db.conn.execute("SELECT status, count(*) FROM files GROUP BY status")
             )
             return {
-                "folders": self._scalar("SELECT count(*) FROM folders"),
                 "files": sum(by_status.values()),
                 **{f"files_{k}": v for k, v in by_status.items()},
                 "segments": self._scalar("SELECT count(*) FROM segments"),

@@ -61,19 +61,28 @@ def _capture_time(exif: Image.Exif) -> float | None:
         return None
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """Flatten transparency onto white and bring high-bit-depth modes to 8-bit RGB."""
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        values = np.asarray(image, dtype=np.float32)
-        span = float(values.max() - values.min()) or 1.0
-        image = Image.fromarray(((values - values.min()) * (255.0 / span)).astype(np.uint8))
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Convert any PIL mode to RGB, putting transparent areas on white.
+
+    Screenshots, logos and stickers are often RGBA/LA/P with transparency; dropping alpha
+    would turn their transparent background black, which is not what the user saw.
+    """
+    if image.mode == "RGB":
+        return image
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA"):
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
         return background
-    return image.convert("RGB") if image.mode != "RGB" else image
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        # 16-bit / float greyscale: scale to 8 bit by its own range, or convert() saturates.
+        arr = np.asarray(image, dtype=np.float32)
+        lo, hi = float(arr.min()), float(arr.max())
+        scaled = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
+        return Image.fromarray(scaled.astype(np.uint8)).convert("RGB")
+    return image.convert("RGB")
 
 
 def decode_image(path: Path, min_side: int) -> DecodedImage:
@@ -94,11 +103,10 @@ def decode_image(path: Path, min_side: int) -> DecodedImage:
             if fmt == "JPEG":
                 im.draft("RGB", (min_side, min_side))
             im.load()
-            image = im
-            short = min(im.size)
+            image = to_rgb(im)
+            short = min(image.size)
             if short >= 2 * min_side:
-                image = im.reduce(short // min_side)
-            image = _to_rgb(image)
+                image = image.reduce(short // min_side)
             if orientation in _ORIENTATION:
                 image = image.transpose(_ORIENTATION[orientation])
             return DecodedImage(image, width, height, _capture_time(exif), fmt)

@@ -77,11 +77,11 @@ def probe(
     try:
         kind = sniff_kind(path)
         if kind is None:
-            if claims_media(path):
-                return Outcome(job, "failed", error="not a valid image (content is not an image)")
-            return Outcome(job, "ignored")
-        if job.size == 0:
-            return Outcome(job, "failed", kind=kind, error="empty file (0 bytes)")
+            if not claims_media(path):
+                return Outcome(job, "ignored")
+            if job.size == 0:
+                return Outcome(job, "failed", error="empty file (0 bytes)")
+            return Outcome(job, "failed", error="not a valid image (content is not an image)")
         digest = file_digest(job.path)
         if job.file_id is None and not job.force_decode and has_vector(catalog, digest, space_id):
             return Outcome(job, "reuse", digest=digest, kind=kind)

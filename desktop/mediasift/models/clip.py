@@ -1,0 +1,210 @@
+"""CLIP through transformers' ``CLIPModel``: the CPU fallback encoder.
+
+Image preparation is done here with PIL + numpy instead of the transformers image processor:
+it runs in the decode threads on the indexing hot path, and one box-resize straight to the crop
+is several times cheaper than resize-then-crop through the processor.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from transformers import AutoTokenizer, CLIPModel
+
+from mediasift.media.image import to_rgb
+
+from .encoder import Space, l2_normalize
+
+logger = logging.getLogger(__name__)
+
+_DEFAULT_MEAN = (0.48145466, 0.4578275, 0.40821073)
+_DEFAULT_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+def _side(value: Any, default: int) -> int:
+    """Read a processor size entry: an int, {"shortest_edge": n} or {"height": h, "width": w}."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dict):
+        if "shortest_edge" in value:
+            return int(value["shortest_edge"])
+        if "height" in value and "width" in value:
+            return int(min(value["height"], value["width"]))
+    return default
+
+
+def read_image_config(folder: Path) -> dict[str, Any]:
+    """The image processor settings saved with the model.
+
+    Hub CLIP repos have ``preprocessor_config.json``; transformers 5 ``save_pretrained`` may
+    nest them under ``image_processor`` in ``processor_config.json``. Either is accepted.
+    """
+    sources = (("preprocessor_config.json", None), ("processor_config.json", "image_processor"))
+    for name, key in sources:
+        path = folder / name
+        if not path.is_file():
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if key is not None:
+            data = data.get(key)
+        if isinstance(data, dict) and {"image_mean", "crop_size", "size"} & data.keys():
+            return data
+    logger.warning("No image processor config in %s; using CLIP's defaults.", folder)
+    return {}
+
+
+def _quantize_text_tower(model: CLIPModel) -> None:
+    """Make query encoding ~4x faster on CPU with int8 dynamic quantization of the text tower.
+
+    A one-query forward pass is bound by reading the text weights (~150 MB fp32 for ViT-B/32):
+    ~26 ms fp32 against ~6 ms int8 for a short query, with cosine 0.998 to the fp32 vector.
+    The image tower stays fp32, so stored vectors do not change.
+    """
+    quantize = getattr(getattr(torch, "ao", None), "quantization", None)
+    if quantize is None:
+        logger.info("int8 quantization unavailable in this torch: text queries stay fp32")
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # still shipped and working in 2.14
+        warnings.filterwarnings("ignore", category=UserWarning, module="torch")
+        for name in ("text_model", "text_projection"):
+            quantize.quantize_dynamic(
+                getattr(model, name), {torch.nn.Linear}, dtype=torch.qint8, inplace=True
+            )
+
+
+class ClipEncoder:
+    """A CLIP model as an :class:`~mediasift.models.encoder.Encoder`.
+
+    fp32 on CPU (bf16 is ~9x slower on CPUs without native bf16), fp16 on CUDA.
+    """
+
+    def __init__(
+        self,
+        model: CLIPModel,
+        tokenizer: Any,
+        image_config: dict[str, Any],
+        space: Space,
+        min_score: float,
+        device: str = "cpu",
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.space = space
+        self.min_score = min_score
+        self.device = device
+        self._dtype = next(model.parameters()).dtype
+        vision_size = int(model.config.vision_config.image_size)
+        self.crop_size = _side(image_config.get("crop_size"), vision_size)
+        self.resize_size = _side(image_config.get("size"), self.crop_size)
+        self.do_center_crop = bool(image_config.get("do_center_crop", True))
+        self.resample = int(image_config.get("resample", Image.Resampling.BICUBIC))
+        self.image_size = max(self.resize_size, self.crop_size)
+        rescale = float(image_config.get("rescale_factor", 1 / 255))
+        if not image_config.get("do_rescale", True):
+            rescale = 1.0
+        mean = np.asarray(image_config.get("image_mean", _DEFAULT_MEAN), dtype=np.float32)
+        std = np.asarray(image_config.get("image_std", _DEFAULT_STD), dtype=np.float32)
+        if not image_config.get("do_normalize", True):
+            mean, std = np.zeros(3, np.float32), np.ones(3, np.float32)
+        # pixel * scale - offset == (pixel * rescale - mean) / std, folded into one multiply-add.
+        self._scale = (rescale / std).reshape(1, 1, 3)
+        self._offset = (mean / std).reshape(1, 1, 3)
+        self._max_text_len = int(getattr(model.config.text_config, "max_position_embeddings", 77))
+        # Fast tokenizers are not safe to call from two threads at once; only text uses it.
+        self._text_lock = threading.Lock()
+
+    @classmethod
+    def load(
+        cls,
+        folder: Path,
+        model_id: str,
+        revision: str,
+        device: str = "cpu",
+        min_score: float = 0.2,
+    ) -> ClipEncoder:
+        """Load model, tokenizer and image settings from a local model folder."""
+        dtype = torch.float16 if device.startswith("cuda") else torch.float32
+        logger.info("Loading CLIP %s on %s (%s)", model_id, device, dtype)
+        model = CLIPModel.from_pretrained(str(folder), dtype=dtype, local_files_only=True)
+        model = model.to(device).eval()
+        if device == "cpu":
+            _quantize_text_tower(model)
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        dim = int(model.config.projection_dim)
+        space = Space(model_id=model_id, revision=revision, dim=dim)
+        return cls(model, tokenizer, read_image_config(folder), space, min_score, device)
+
+    # -- decode threads ---------------------------------------------------------------------
+
+    def prepare_image(self, image: Image.Image) -> np.ndarray:
+        """Resize the shortest side to ``resize_size`` (bicubic), center-crop, normalize.
+
+        Returns a float32 CHW array. Thread-safe: pure PIL + numpy, no torch.
+        Uses the transformers processor's integer geometry (resized long side truncated, crop
+        offset floored) but resamples only the cropped box, in one step: cheaper, and extreme
+        shapes (1 px wide strips, panoramas) never blow up into huge intermediate images.
+        """
+        image = to_rgb(image)
+        width, height = image.size
+        if width <= height:
+            new_w, new_h = self.resize_size, int(self.resize_size * height / width)
+        else:
+            new_w, new_h = int(self.resize_size * width / height), self.resize_size
+        new_w, new_h = max(new_w, 1), max(new_h, 1)
+        if self.do_center_crop:
+            out_w, out_h = self.crop_size, self.crop_size
+            left, top = (new_w - out_w) // 2, (new_h - out_h) // 2
+        else:
+            out_w, out_h, left, top = new_w, new_h, 0, 0
+        sx, sy = width / new_w, height / new_h
+        box = (left * sx, top * sy, (left + out_w) * sx, (top + out_h) * sy)
+        image = image.resize((out_w, out_h), resample=self.resample, box=box, reducing_gap=3.0)
+        pixels = np.asarray(image, dtype=np.float32)
+        pixels = pixels * self._scale - self._offset
+        return np.ascontiguousarray(pixels.transpose(2, 0, 1))
+
+    # -- encoder thread ---------------------------------------------------------------------
+
+    def encode_prepared(self, items: list[Any]) -> np.ndarray:
+        """Encode arrays from :meth:`prepare_image` as one batch; (n, dim) unit rows."""
+        if not items:
+            return np.zeros((0, self.space.dim), dtype=np.float32)
+        batch = torch.from_numpy(np.stack(items)).to(self.device, self._dtype)
+        with torch.inference_mode():
+            features = self.model.get_image_features(pixel_values=batch)
+        return self._to_numpy(features)
+
+    def encode_texts(self, texts: list[str]) -> np.ndarray:
+        """Encode queries; (n, dim) unit rows. Safe alongside ``encode_prepared``."""
+        if not texts:
+            return np.zeros((0, self.space.dim), dtype=np.float32)
+        with self._text_lock:
+            tokens = self.tokenizer(
+                list(texts),
+                padding=True,
+                truncation=True,
+                max_length=self._max_text_len,
+                return_tensors="pt",
+            )
+        with torch.inference_mode():
+            features = self.model.get_text_features(
+                input_ids=tokens["input_ids"].to(self.device),
+                attention_mask=tokens["attention_mask"].to(self.device),
+            )
+        return self._to_numpy(features)
+
+    @staticmethod
+    def _to_numpy(features: Any) -> np.ndarray:
+        # transformers 5 returns BaseModelOutputWithPooling from get_*_features; 4.x a tensor.
+        if not isinstance(features, torch.Tensor):
+            features = features.pooler_output
+        return l2_normalize(features.float().cpu().numpy())

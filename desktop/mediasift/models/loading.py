@@ -1,0 +1,300 @@
+"""Turn a model name (hub id or local folder) into a ready :class:`Encoder`.
+
+All hub access lives here: a hub id is first resolved to a local snapshot folder (downloading
+only the files the model needs, with huggingface's progress bars), then loaded from that folder
+exactly like a user-supplied one. Every way this can fail ends as :class:`ModelUnavailable`
+with a message meant for the user, because the app must keep working without a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import os
+import re
+from pathlib import Path
+
+from .device import choose_device
+from .encoder import Encoder, ModelUnavailable
+from .registry import DEFAULT_MIN_SCORE, ModelKind, default_model_id, get_spec
+
+logger = logging.getLogger(__name__)
+
+_WITHOUT_MODEL = "File names, metadata and duplicates still work without it."
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_CONFIG_SUFFIXES = (".json", ".txt", ".jinja", ".model", ".tiktoken")
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".gguf")
+# Hub folders holding other runtimes' copies of the weights; never needed here.
+_SKIP_DIRS = ("onnx/", "openvino/", "coreml/", "tflite/", "gguf/")
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def load_encoder(name: str | None = None, device: str | None = None) -> Encoder:
+    """Load an encoder by hub id or local folder path; None means the default for the device.
+
+    Raises :class:`ModelUnavailable` (one clear message) when the model cannot be had.
+    """
+    device = choose_device(device)
+    name = (name or "").strip() or default_model_id(device)
+    local = _as_local_folder(name)
+    if local is not None:
+        folder, model_id, revision = local, str(local), folder_revision(local)
+        logger.info("Using local model folder %s (revision %s)", folder, revision)
+    else:
+        model_id = name
+        folder, revision = _fetch_from_hub(model_id)
+    kind = _detect_kind(folder, model_id)
+    spec = get_spec(model_id)
+    min_score = spec.min_score if spec is not None else DEFAULT_MIN_SCORE[kind]
+    try:
+        if kind == "clip":
+            from .clip import ClipEncoder
+
+            encoder: Encoder = ClipEncoder.load(folder, model_id, revision, device, min_score)
+        else:
+            from .vlm import VlmEncoder
+
+            encoder = VlmEncoder.load(folder, model_id, revision, device, min_score)
+    except ModelUnavailable:
+        raise
+    except ImportError as exc:
+        raise ModelUnavailable(
+            f"Model '{model_id}' needs a library that is not installed ({exc}). {_WITHOUT_MODEL}"
+        ) from exc
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+        logger.exception("Loading %s from %s failed", model_id, folder)
+        raise ModelUnavailable(
+            f"Model '{model_id}' could not be loaded: {_first_line(exc)}. "
+            f"The model files may be incomplete or of an unsupported kind. {_WITHOUT_MODEL}"
+        ) from exc
+    if spec is not None and spec.dim != encoder.space.dim:
+        logger.warning(
+            "%s gives %d-d vectors, the registry expects %d", model_id, encoder.space.dim, spec.dim
+        )
+    logger.info("Model ready: %s (%s on %s)", encoder.space.key, kind, device)
+    return encoder
+
+
+# -- local folders ---------------------------------------------------------------------------
+
+
+def _as_local_folder(name: str) -> Path | None:
+    """The folder ``name`` points to, or None when it is a hub id.
+
+    An existing directory always wins; anything that cannot be a hub id ("org/name") is taken
+    as a path, and a missing one is reported as such instead of being looked up on the hub.
+    """
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    if _HUB_ID.match(name) and not name.startswith((".", "~")):
+        return None
+    if path.exists():
+        raise ModelUnavailable(f"'{name}' is a file, not a model folder. {_WITHOUT_MODEL}")
+    raise ModelUnavailable(f"Model folder '{name}' does not exist. {_WITHOUT_MODEL}")
+
+
+def folder_revision(folder: Path) -> str:
+    """A short content hash of a local model folder, used as its space revision.
+
+    Hashes the config/tokenizer files in full and, for weight files, name, size and the first
+    and last MiB: cheap even for multi-GB weights, yet retrained weights of the same shape
+    (same sizes) still change it, so their vectors land in a new space.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(_model_files(folder)):
+        rel = path.relative_to(folder).as_posix()
+        digest.update(rel.encode("utf-8") + b"\0")
+        size = path.stat().st_size
+        digest.update(str(size).encode() + b"\0")
+        with path.open("rb") as handle:
+            if path.name.endswith(_WEIGHT_SUFFIXES) and size > 2 * 2**20:
+                digest.update(handle.read(2**20))
+                handle.seek(-(2**20), os.SEEK_END)
+                digest.update(handle.read(2**20))
+            elif path.name.endswith(_CONFIG_SUFFIXES + _WEIGHT_SUFFIXES):
+                digest.update(handle.read())
+    return digest.hexdigest()[:12]
+
+
+def _model_files(folder: Path) -> list[Path]:
+    """Config and weight files at the top level and one folder down (ST module folders)."""
+    candidates = [*folder.glob("*"), *folder.glob("*/*")]
+    return [
+        path
+        for path in candidates
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and path.name.endswith(_CONFIG_SUFFIXES + _WEIGHT_SUFFIXES)
+    ]
+
+
+def _detect_kind(folder: Path, model_id: str) -> ModelKind:
+    """Sentence Transformers folders are 'vlm'; a transformers config of type clip is 'clip'."""
+    st_files = ("modules.json", "config_sentence_transformers.json")
+    if any((folder / name).is_file() for name in st_files):
+        return "vlm"
+    config_path = folder / "config.json"
+    model_type = None
+    if config_path.is_file():
+        try:
+            model_type = json.loads(config_path.read_text(encoding="utf-8")).get("model_type")
+        except (OSError, ValueError) as exc:
+            raise ModelUnavailable(
+                f"Model '{model_id}' has an unreadable config.json ({exc}). {_WITHOUT_MODEL}"
+            ) from exc
+    if model_type == "clip":
+        return "clip"
+    spec = get_spec(model_id)
+    if spec is not None and config_path.is_file():
+        return spec.kind
+    what = f"model type '{model_type}'" if model_type else "no config.json or modules.json"
+    raise ModelUnavailable(
+        f"'{model_id}' is not a model MediaSift can use ({what}); it needs a CLIP model or a "
+        f"Sentence Transformers model. {_WITHOUT_MODEL}"
+    )
+
+
+# -- the hub ---------------------------------------------------------------------------------
+
+
+def _hub_offline() -> bool:
+    """Read the offline switches now (huggingface_hub reads them once, at import)."""
+    from huggingface_hub import constants
+
+    flags = (os.environ.get("HF_HUB_OFFLINE"), os.environ.get("TRANSFORMERS_OFFLINE"))
+    return any((flag or "").strip().lower() in _TRUE for flag in flags) or bool(
+        constants.HF_HUB_OFFLINE
+    )
+
+
+def _hub_cache() -> str:
+    from huggingface_hub import constants
+
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.path.expanduser(os.environ["HF_HUB_CACHE"])
+    if os.environ.get("HF_HOME"):
+        return os.path.join(os.path.expanduser(os.environ["HF_HOME"]), "hub")
+    return constants.HF_HUB_CACHE
+
+
+def _unreachable(model_id: str) -> ModelUnavailable:
+    return ModelUnavailable(
+        f"Model '{model_id}' is not on this computer and the model hub cannot be reached. "
+        "Connect to the internet once, or point MediaSift at a local copy with --model FOLDER "
+        f"or MEDIASIFT_MODEL. {_WITHOUT_MODEL}"
+    )
+
+
+def _fetch_from_hub(model_id: str) -> tuple[Path, str]:
+    """Return (snapshot folder, commit hash), downloading what is missing.
+
+    Online: list the repo, download only the files this model needs (one weight format, no
+    ONNX/OpenVINO copies). Offline or on any hub error: fall back to a complete cached snapshot.
+    """
+    from huggingface_hub import HfApi, snapshot_download
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    cache_dir = _hub_cache()
+    endpoint = os.environ.get("HF_ENDPOINT") or None
+    hub_error: Exception | None = None
+    if not _hub_offline():
+        try:
+            info = HfApi(endpoint=endpoint).model_info(model_id, files_metadata=True, timeout=20)
+            files = _files_to_download(info.siblings or [])
+            sizes = {s.rfilename: getattr(s, "size", None) or 0 for s in info.siblings or []}
+            total = sum(sizes.get(name, 0) for name in files)
+            logger.info(
+                "Getting %s@%s from the model hub: %d files, %.0f MB (cached files are reused)",
+                model_id,
+                (info.sha or "")[:12],
+                len(files),
+                total / 1e6,
+            )
+            path = snapshot_download(
+                model_id,
+                revision=info.sha,
+                allow_patterns=files,
+                cache_dir=cache_dir,
+                endpoint=endpoint,
+            )
+            return Path(path), info.sha or Path(path).name
+        except GatedRepoError as exc:
+            raise ModelUnavailable(
+                f"Model '{model_id}' is gated on the model hub and needs an access token. "
+                f"Download it once and point MediaSift at the folder. {_WITHOUT_MODEL}"
+            ) from exc
+        except (RepositoryNotFoundError, RevisionNotFoundError) as exc:
+            raise ModelUnavailable(
+                f"Model '{model_id}' does not exist on the model hub; check the name, or give a "
+                f"local folder. {_WITHOUT_MODEL}"
+            ) from exc
+        except (
+            OSError,
+            ValueError,
+            HfHubHTTPError,
+            OfflineModeIsEnabled,
+            *_transport_errors(),
+        ) as exc:
+            # No network, DNS, timeouts, proxies, 5xx, an interrupted download: try the cache.
+            hub_error = exc
+            logger.warning("Model hub not usable for %s (%s); trying the cache", model_id, exc)
+    try:
+        path = Path(snapshot_download(model_id, cache_dir=cache_dir, local_files_only=True))
+    except (LocalEntryNotFoundError, OSError, ValueError) as exc:
+        raise _unreachable(model_id) from (hub_error or exc)
+    if not any(p.name.endswith(_WEIGHT_SUFFIXES) for p in path.iterdir()):
+        raise _unreachable(model_id) from hub_error
+    logger.info("Using cached %s (revision %s)", model_id, path.name[:12])
+    return path, path.name
+
+
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """The HTTP client's error base classes: connection failures there are not OSErrors.
+
+    Looked up by name because huggingface_hub has changed HTTP clients across versions.
+    """
+    errors: list[type[Exception]] = []
+    for module_name, attribute in (
+        ("httpx2", "HTTPError"),
+        ("httpx", "HTTPError"),
+        ("requests", "RequestException"),
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        error = getattr(module, attribute, None)
+        if isinstance(error, type) and issubclass(error, Exception):
+            errors.append(error)
+    return tuple(errors)
+
+
+def _files_to_download(siblings: list) -> list[str]:
+    """Config/tokenizer files plus one weight format: safetensors if present, else .bin."""
+    names = [s.rfilename for s in siblings if not s.rfilename.startswith(_SKIP_DIRS)]
+    # Top level and one folder down: Sentence Transformers keeps module configs in "1_Pooling/".
+    names = [n for n in names if n.count("/") <= 1]
+    configs = [n for n in names if n.endswith(_CONFIG_SUFFIXES)]
+
+    def weights(suffix: str) -> list[str]:
+        # laion repos also carry open_clip copies; training_args.bin is not a weight file.
+        skip = ("open_clip", "flax", "training_args")
+        return [n for n in names if n.endswith(suffix) and not any(s in n for s in skip)]
+
+    chosen = weights(".safetensors") or weights(".bin")
+    return sorted(set(configs + chosen))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__).rstrip(".")

@@ -1,0 +1,147 @@
+"""Multimodal embedders loaded through Sentence Transformers (Qwen3-VL-Embedding on CUDA).
+
+Sentence Transformers (>= 5.4) loads such a model with a plain ``SentenceTransformer(folder)``
+and accepts decoded PIL images in ``encode``. Images are always passed decoded: a path string
+with an extension it does not know, or a missing file, is silently embedded as *text*.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from mediasift.media.image import to_rgb
+
+from .encoder import Space, l2_normalize
+
+logger = logging.getLogger(__name__)
+
+# Longest image side handed to the model. Qwen3-VL spends one token per 32x32 px, so 1024 px
+# (~770 tokens at 4:3) keeps screenshot text legible without the ~1800 tokens of its default cap.
+DEFAULT_MAX_SIDE = 1024
+
+
+class VlmEncoder:
+    """A Sentence Transformers multimodal model as an :class:`~mediasift.models.encoder.Encoder`.
+
+    Images go through ``encode_document`` and queries through ``encode_query``, so the model's
+    own "document"/"query" prompts (and task routing) apply when it defines them.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        space: Space,
+        min_score: float,
+        max_side: int = DEFAULT_MAX_SIDE,
+    ) -> None:
+        self.model = model
+        self.space = space
+        self.min_score = min_score
+        self.image_size = max_side
+        self.max_side = max_side
+        prompts = dict(getattr(model, "prompts", {}) or {})
+        # Sentence Transformers 6 pre-fills empty "query"/"document" prompts; only real ones count.
+        self.query_prompt_name = "query" if prompts.get("query") else None
+        # The model's processor tokenizes both images' chat templates and queries; a fast
+        # tokenizer raises "Already borrowed" when two threads use it at once.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(
+        cls,
+        folder: Path,
+        model_id: str,
+        revision: str,
+        device: str = "cpu",
+        min_score: float = 0.3,
+        max_side: int = DEFAULT_MAX_SIDE,
+    ) -> VlmEncoder:
+        """Load a Sentence Transformers model folder; bf16 on CUDA, fp32 elsewhere."""
+        from sentence_transformers import SentenceTransformer
+
+        model_kwargs: dict[str, Any] = {}
+        if device.startswith("cuda"):
+            model_kwargs["dtype"] = torch.bfloat16
+        logger.info("Loading Sentence Transformers model %s on %s", model_id, device)
+        model = SentenceTransformer(
+            str(folder), device=device, local_files_only=True, model_kwargs=model_kwargs
+        )
+        model.eval()
+        dim = model.get_embedding_dimension()
+        if not dim:
+            with torch.inference_mode():
+                dim = int(model.encode(["probe"], convert_to_numpy=True).shape[1])
+        space = Space(model_id=model_id, revision=revision, dim=int(dim))
+        encoder = cls(model, space, min_score, max_side)
+        logger.info(
+            "Loaded %s: %d-d, prompts %s, query prompt %r",
+            model_id,
+            space.dim,
+            sorted(encoder.model.prompts),
+            encoder.query_prompt_name,
+        )
+        return encoder
+
+    def prepare_image(self, image: Image.Image) -> Image.Image:
+        """RGB copy whose longest side is at most ``max_side``. Thread-safe, no torch."""
+        image = to_rgb(image)
+        width, height = image.size
+        longest = max(width, height)
+        if longest > self.max_side:
+            factor = self.max_side / longest
+            size = (max(1, round(width * factor)), max(1, round(height * factor)))
+            image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
+        elif image.mode == "RGB":
+            image.load()
+        return image
+
+    def encode_prepared(self, items: list[Any]) -> np.ndarray:
+        """Encode prepared PIL images as one batch; (n, dim) unit rows."""
+        if not items:
+            return np.zeros((0, self.space.dim), dtype=np.float32)
+        for item in items:
+            if not isinstance(item, Image.Image):
+                # Never hand Sentence Transformers a str: it would embed the path as text.
+                raise TypeError(f"encode_prepared takes PIL images, got {type(item).__name__}")
+        with self._lock, torch.inference_mode():
+            vectors = self.model.encode_document(
+                list(items),
+                batch_size=len(items),
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        return self._check(vectors, len(items))
+
+    def encode_texts(self, texts: list[str]) -> np.ndarray:
+        """Encode queries with the model's query prompt when it has one; (n, dim) unit rows."""
+        if not texts:
+            return np.zeros((0, self.space.dim), dtype=np.float32)
+        with self._lock, torch.inference_mode():
+            vectors = self.model.encode_query(
+                [str(text) for text in texts],
+                prompt_name=self.query_prompt_name,
+                batch_size=max(1, len(texts)),
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        return self._check(vectors, len(texts))
+
+    def _check(self, vectors: Any, count: int) -> np.ndarray:
+        if isinstance(vectors, torch.Tensor):
+            vectors = vectors.float().cpu().numpy()
+        vectors = l2_normalize(np.asarray(vectors, dtype=np.float32))
+        if vectors.shape != (count, self.space.dim):
+            raise RuntimeError(
+                f"{self.space.model_id} returned vectors of shape {vectors.shape}, "
+                f"expected {(count, self.space.dim)}"
+            )
+        return vectors

@@ -1,0 +1,48 @@
+"""Shared fixtures: a tiny random CLIP built locally, isolated library homes, test images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import write_image
+
+from mediasift.config import Settings
+from mediasift.library import Library
+from mediasift.models.random_weights import save_random_clip
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    """No test touches the user's library, settings or the network."""
+    monkeypatch.setenv("MEDIASIFT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MEDIASIFT_MODEL", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def tiny_clip(tmp_path_factory) -> Path:
+    return save_random_clip(tmp_path_factory.mktemp("tiny-clip"), "tiny")
+
+
+@pytest.fixture
+def settings(tiny_clip) -> Settings:
+    """The tiny model, with no score floor (its random scores mean nothing)."""
+    return Settings(model=str(tiny_clip), min_score=-1.0)
+
+
+@pytest.fixture
+def library(tmp_path, settings):
+    with Library(tmp_path / "home", settings) as lib:
+        yield lib
+
+
+@pytest.fixture
+def photos(tmp_path) -> Path:
+    """A folder of 12 distinct small images in a subfolder tree."""
+    folder = tmp_path / "photos"
+    for i in range(8):
+        write_image(folder / f"img{i:02d}.jpg", i)
+    for i in range(8, 12):
+        write_image(folder / "sub" / f"shot{i:02d}.png", i)
+    return folder

@@ -1,0 +1,58 @@
+"""The SQLite catalog: migrations, WAL, cascades, moves and copies of work."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from mediasift.catalog import Catalog
+from mediasift.catalog.schema import SCHEMA_VERSION
+
+
+def test_new_catalog_is_migrated_and_in_wal_mode(tmp_path):
+    catalog = Catalog(tmp_path / "c.sqlite3")
+    conn = catalog.db.conn
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"folders", "files", "segments", "spaces", "vectors", "stages"} <= set(
+        catalog.db.table_names()
+    )
+
+
+def test_catalog_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer MediaSift"):
+        Catalog(path)
+
+
+def test_deleting_a_file_cascades_and_reports_vector_ids(tmp_path):
+    catalog = Catalog(tmp_path / "c.sqlite3")
+    folder = catalog.add_folder("/pics")
+    space = catalog.ensure_space("m", "r", 4)
+    file_id = catalog.insert_file(folder, "/pics/a.jpg", 10, 1.0, status="indexed")
+    (vid,) = catalog.add_vectors(space, [(catalog.image_segment(file_id), np.ones(4))])
+    catalog.set_stage(file_id, "embed:1", "done")
+    assert catalog.delete_files([file_id]) == [vid]
+    counts = catalog.counts()
+    assert (counts["files"], counts["segments"], counts["vectors"]) == (0, 0, 0)
+    assert catalog.file_ids_with_stage("embed:1") == set()
+
+
+def test_copy_work_and_folder_move(tmp_path):
+    catalog = Catalog(tmp_path / "c.sqlite3")
+    folder = catalog.add_folder("/pics")
+    space = catalog.ensure_space("m", "r", 4)
+    src = catalog.insert_file(folder, "/pics/old/a.jpg", 10, 1.0, status="indexed")
+    catalog.add_vectors(space, [(catalog.image_segment(src), np.arange(4, dtype=np.float32))])
+    dst = catalog.insert_file(folder, "/pics/old/b.jpg", 10, 1.0, status="indexed")
+    new_ids = catalog.copy_work(src, dst)
+    assert len(new_ids) == 1
+    np.testing.assert_array_equal(catalog.file_vector(dst, space), np.arange(4))
+    assert catalog.move_tree("/pics/old", "/pics/new", folder) == 2
+    assert catalog.file_by_path("/pics/new/b.jpg")["id"] == dst
+    assert catalog.file_by_path("/pics/older") is None

@@ -1,0 +1,85 @@
+"""The ``mediasift`` command end to end, in-process: real library, tiny local model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mediasift.cli import main
+
+
+@pytest.fixture
+def cli(monkeypatch, tiny_clip, capsys):
+    monkeypatch.setenv("MEDIASIFT_MODEL", str(tiny_clip))
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_index_search_similar_status_as_json(cli, photos):
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0garbage")
+    code, out, _ = cli("index", str(photos), "--json")
+    summary = json.loads(out)
+    assert code == 0
+    assert (summary["new"], summary["unchanged"], summary["moved"], summary["removed"]) == (
+        12, 0, 0, 0,
+    )  # fmt: skip
+    assert [Path(f["path"]).name for f in summary["failed"]] == ["broken.jpg"]
+    assert summary["failed"][0]["reason"]
+
+    code, out, _ = cli("search", "a red square", "-n", "5", "--json")
+    results = json.loads(out)
+    assert code == 0 and len(results) <= 5
+    assert all({"path", "score"} <= r.keys() for r in results)
+
+    code, out, _ = cli("similar", str(photos / "img03.jpg"), "-n", "3", "--json")
+    similar = json.loads(out)
+    assert len(similar) == 3 and all(r["path"] != str(photos / "img03.jpg") for r in similar)
+
+    code, out, _ = cli("status", "--json")
+    status = json.loads(out)
+    assert status["files_indexed"] == 12 and status["files_failed"] == 1
+    assert status["folders"] == [str(photos.resolve())]
+
+
+def test_folders_add_list_remove(cli, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    assert cli("folders", "add", str(a), str(b))[0] == 0
+    assert json.loads(cli("folders", "list", "--json")[1]) == [str(a), str(b)]
+    assert cli("folders", "remove", str(a))[0] == 0
+    assert json.loads(cli("folders", "list", "--json")[1]) == [str(b)]
+    code, _, err = cli("folders", "add", str(tmp_path / "missing"))
+    assert code == 2 and "Not a folder" in err
+
+
+def test_unreachable_hub_gives_one_clear_message(cli, photos, monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hf"))
+    monkeypatch.setenv("MEDIASIFT_MODEL", "openai/clip-vit-base-patch32")
+    code, out, _ = cli("index", str(photos))
+    assert code == 0 and "12 new" in out
+    assert out.count("cannot be reached") == 1
+    code, _, err = cli("search", "dog")
+    assert code == 2 and "cannot be reached" in err and "Traceback" not in err
+
+
+def test_model_flag_beats_environment(cli, tiny_clip, photos, monkeypatch):
+    monkeypatch.setenv("MEDIASIFT_MODEL", "/nonexistent/model")
+    code, out, _ = cli("--model", str(tiny_clip), "index", str(photos), "--json")
+    assert code == 0 and json.loads(out)["encoded"] == 12
+
+
+def test_doctor_reports_health(cli, photos):
+    cli("index", str(photos))
+    code, out, _ = cli("doctor", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["model_ok"] and report["catalog_ok"] and report["index_vectors"] == 12
+    assert "cpu" in report["device"].lower() or "cuda" in report["device"].lower()

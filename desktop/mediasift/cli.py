@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("folders", nargs="*")
     index.add_argument("--json", action="store_true", help="print the summary as JSON")
 
+    watch = sub.add_parser("watch", help="keep the library up to date until interrupted")
+    watch.add_argument("--settle", type=float, default=0.5, help="seconds a file must be still")
+    watch.add_argument("--throttle", action="store_true", help="one core, to leave room")
+    watch.add_argument("--json", action="store_true", help="print events as JSON lines")
+
     search = sub.add_parser("search", help="find files by a description")
     search.add_argument("query")
     _add_search_options(search)
@@ -130,6 +135,48 @@ def _index(lib: Library, args) -> int:
     return 0
 
 
+def _status_line(p: Progress) -> str:
+    eta = f" · ETA {p.eta:.0f} s" if p.eta and p.queued else ""
+    state = "paused" if p.paused else "watching"
+    return (
+        f"{state} · queued {p.queued} · done {p.done} ({p.failed} failed)"
+        f" · {p.rate:.1f} files/s{eta} · {Path(p.current).name[-40:]}"
+    )
+
+
+def _watch(lib: Library, args) -> int:
+    import signal
+    import threading
+
+    lib.settings.throttle = lib.settings.throttle or args.throttle
+    progress = Progress()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    live = sys.stderr.isatty() and not args.json
+
+    def show(event) -> None:
+        if args.json:
+            print(json.dumps(event.__dict__), flush=True)
+        else:
+            detail = f": {event.detail}" if event.detail else ""
+            print(f"\r\033[K{event.kind} {event.path}{detail}", file=sys.stderr)
+
+    progress.event_listeners.append(show)
+    watch = lib.watch(progress, settle=args.settle)
+    if lib.model_error:
+        print(f"Not searchable by description yet: {lib.model_error}", file=sys.stderr)
+    try:
+        while not stop.wait(0.5):
+            if live:
+                print(f"\r\033[K{_status_line(progress)}", end="", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watch.stop()
+    print(file=sys.stderr)
+    return 0
+
+
 def _run(lib: Library, args) -> int:
     if args.command == "folders":
         if args.action == "add":
@@ -145,6 +192,8 @@ def _run(lib: Library, args) -> int:
         return 0
     if args.command == "index":
         return _index(lib, args)
+    if args.command == "watch":
+        return _watch(lib, args)
     if args.command in ("search", "similar"):
         filters = Filters(args.folder and str(Path(args.folder).expanduser().resolve()),
                           args.kind, args.after, args.before)  # fmt: skip

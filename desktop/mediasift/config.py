@@ -44,6 +44,10 @@ class Settings:
     batch_size: int = 16
     #: Cosine below which the best hit counts as "no good match"; None uses the model's own value.
     min_score: float | None = None
+    #: Leave the machine usable while watching: one decode thread, one model thread.
+    throttle: bool = False
+    #: Pause background indexing while the computer runs on battery (where the OS tells).
+    pause_on_battery: bool = True
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

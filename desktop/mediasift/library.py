@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,9 +20,11 @@ from mediasift.config import Settings, data_dir
 from mediasift.index.vectors import VectorIndex
 from mediasift.media.errors import MediaError
 from mediasift.media.image import decode_image
-from mediasift.pipeline.indexer import Indexer, IndexSummary
+from mediasift.pipeline.engine import IndexSummary, Pipeline
+from mediasift.pipeline.indexer import reconcile, run_once
 from mediasift.pipeline.probe import file_digest
 from mediasift.pipeline.progress import Progress
+from mediasift.pipeline.watcher import Watcher
 from mediasift.search.engine import NO_FILTERS, Filters, Response, cut_weak, nearest
 
 if TYPE_CHECKING:
@@ -31,6 +35,47 @@ log = logging.getLogger(__name__)
 
 class LibraryError(Exception):
     """A user-facing error: bad folder, unknown file, no model for a search."""
+
+
+def on_battery() -> bool:
+    """True when the OS says the machine runs on battery (False where it cannot tell)."""
+    import psutil
+
+    battery = psutil.sensors_battery() if hasattr(psutil, "sensors_battery") else None
+    return battery is not None and battery.power_plugged is False
+
+
+@dataclass
+class Watch:
+    """A running watch: the pipeline doing the work and the watcher feeding it."""
+
+    pipeline: Pipeline
+    watcher: Watcher
+    pause_on_battery: bool = True
+    #: Set once the start-up reconcile scan has been written.
+    reconciled: threading.Event = field(default_factory=threading.Event)
+    _stopped: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        if self.pause_on_battery:
+            threading.Thread(target=self._power_loop, name="power", daemon=True).start()
+
+    def _power_loop(self) -> None:
+        paused_for_battery = False
+        while not self._stopped.wait(30 if paused_for_battery else 10):
+            battery = on_battery()
+            if battery and not self.pipeline.progress.paused:
+                log.info("On battery: pausing background indexing")
+                self.pipeline.pause()
+                paused_for_battery = True
+            elif not battery and paused_for_battery:
+                self.pipeline.resume()
+                paused_for_battery = False
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.watcher.stop()
+        self.pipeline.stop()
 
 
 class Library:
@@ -105,10 +150,17 @@ class Library:
             self._vindex.open(self.catalog)
         return self._vindex
 
-    def index(
-        self, folders: list[str] | None = None, progress: Progress | None = None
-    ) -> IndexSummary:
-        """Index the given library folders (default: all) and return an IndexSummary."""
+    def pipeline(self, progress: Progress | None = None) -> Pipeline:
+        """A pipeline over the current model (or none), not yet started."""
+        vindex = self.vector_index()
+        return Pipeline(
+            self.catalog, self.thumbs, self._encoder, self._space_id, vindex,
+            decode_workers=1 if self.settings.throttle else self.settings.decode_workers,
+            batch_size=self.settings.batch_size,
+            progress=progress,
+        )  # fmt: skip
+
+    def _folder_rows(self, folders: list[str] | None) -> list[dict]:
         rows = self.catalog.folders()
         if folders:
             wanted = {str(Path(f).expanduser().resolve()) for f in folders}
@@ -118,14 +170,41 @@ class Library:
                     "Not library folders (add them first): " + ", ".join(sorted(unknown))
                 )
             rows = [r for r in rows if r["path"] in wanted]
-        vindex = self.vector_index()
-        indexer = Indexer(
-            self.catalog, self.thumbs, self._encoder, self._space_id, vindex,
-            decode_workers=self.settings.decode_workers, batch_size=self.settings.batch_size,
-        )  # fmt: skip
-        summary = indexer.run(rows, progress)
+        return rows
+
+    def index(
+        self, folders: list[str] | None = None, progress: Progress | None = None
+    ) -> IndexSummary:
+        """Index the given library folders (default: all) and return an IndexSummary."""
+        rows = self._folder_rows(folders)
+        summary = run_once(self.pipeline(progress), rows)
         summary.model_error = self.model_error
         return summary
+
+    def watch(self, progress: Progress | None = None, settle: float = 0.5) -> Watch:
+        """Start watching every library folder in the background; ``stop()`` the result.
+
+        Watching starts before the reconcile scan, so nothing changed meanwhile is missed.
+        """
+        if self.settings.throttle:
+            import torch
+
+            torch.set_num_threads(1)
+        pipeline = self.pipeline(progress).start()
+        rows = self._folder_rows(None)
+
+        def rescan() -> None:
+            reconcile(pipeline, rows)
+
+        watcher = Watcher(pipeline, rows, settle, rescan).start()
+        watch = Watch(pipeline, watcher, self.settings.pause_on_battery)
+
+        def first_scan() -> None:
+            rescan()
+            watch.reconciled.set()
+
+        threading.Thread(target=first_scan, name="reconcile", daemon=True).start()
+        return watch
 
     # --- search ---------------------------------------------------------------------------
 

@@ -137,6 +137,10 @@ class Catalog:
     def files_with_hash(self, digest: str) -> list[dict]:
         return self._rows("SELECT * FROM files WHERE hash = ? ORDER BY id", (digest,))
 
+    def paths_under(self, folder: str) -> list[str]:
+        rows = self._rows("SELECT path FROM files WHERE path >= ? AND path < ?", under(folder))
+        return [r["path"] for r in rows]
+
     def file_by_id(self, file_id: int) -> dict | None:
         rows = self._rows("SELECT * FROM files WHERE id = ?", (file_id,))
         return rows[0] if rows else None
@@ -345,6 +349,12 @@ class Catalog:
                 " VALUES (?, ?, ?, ?, ?)",
                 (file_id, stage, status, error, time.time()),
             )
+
+    def stage_done(self, file_id: int, stage: str) -> bool:
+        return bool(self._scalar(
+            "SELECT 1 FROM stages WHERE file_id = ? AND stage = ? AND status = 'done'",
+            (file_id, stage),
+        ))  # fmt: skip
 
     def file_ids_with_stage(self, stage: str) -> set[int]:
         with self._lock:

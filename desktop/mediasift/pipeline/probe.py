@@ -39,7 +39,7 @@ class Job:
 
 @dataclass
 class Outcome:
-    """What a probe found. ``status``: decoded | reuse | ignored | failed | vanished."""
+    """What a probe found: decoded | reuse | unchanged | ignored | failed | vanished."""
 
     job: Job
     status: str
@@ -49,6 +49,11 @@ class Outcome:
     payload: Any = None
     vector: Any = None
     error: str | None = None
+
+
+def embed_stage(space_id: int) -> str:
+    """The stage name recording that a file has its vectors in one space."""
+    return f"embed:{space_id}"
 
 
 def file_digest(path: str) -> str:
@@ -66,6 +71,16 @@ def has_vector(catalog: Catalog, digest: str, space_id: int | None) -> bool:
     return False
 
 
+def already_done(catalog: Catalog, job: Job, space_id: int | None) -> bool:
+    """The same file (path, size, mtime) is already fully handled: a repeated event or scan."""
+    row = catalog.file_by_path(job.path)
+    if row is None or (row["size"], row["mtime"]) != (job.size, job.mtime):
+        return False
+    if row["status"] != "indexed" or space_id is None:
+        return True
+    return catalog.stage_done(row["id"], embed_stage(space_id))
+
+
 def probe(
     job: Job,
     catalog: Catalog,
@@ -75,6 +90,8 @@ def probe(
 ) -> Outcome:
     path = Path(job.path)
     try:
+        if job.file_id is None and not job.force_decode and already_done(catalog, job, space_id):
+            return Outcome(job, "unchanged")
         kind = sniff_kind(path)
         if kind is None:
             if not claims_media(path):

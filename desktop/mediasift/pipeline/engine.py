@@ -1,0 +1,388 @@
+"""The long-lived indexing pipeline: a priority job queue, a decode pool, one encoder thread and
+one writer thread.
+
+    submit(job) ─▶ priority queue ─feeder─▶ decode pool (probe) ─bounded─▶ encoder thread ─┐
+                   (live before backlog)          └── reuse / failed / ignored ──────────▶ writer
+    call(op)  ───────────────────────────────────────────────────────────────────────────▶ writer
+
+Only the writer thread changes the catalog and the vector index, one file per transaction, so
+a crash loses at most the files in flight; the index is saved every few seconds and is anyway
+reconciled with the catalog when opened. Decoded images in memory are bounded by the decode
+slots and the encoder queue, whatever the backlog.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mediasift.catalog import Catalog
+from mediasift.index.vectors import VectorIndex
+from mediasift.pipeline.probe import Job, Outcome, embed_stage, has_vector, probe
+from mediasift.pipeline.progress import Event, Progress
+
+if TYPE_CHECKING:
+    from mediasift.models.encoder import Encoder
+
+log = logging.getLogger(__name__)
+
+LIVE, BACKLOG = 0, 1
+_DONE = object()
+
+
+@dataclass
+class IndexSummary:
+    new: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    removed: int = 0
+    encoded: int = 0
+    ignored: int = 0
+    failed: list[dict] = field(default_factory=list)
+    model_error: str | None = None
+    cancelled: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def vanished(path: str) -> bool:
+    """Truly gone, not merely unreadable now (an unmounted or locked folder keeps its files)."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
+class Pipeline:
+    """Indexes submitted files in the background until stopped. Thread-safe entry points:
+    ``submit``, ``call``, ``pause``, ``resume``, ``wait_idle``, ``stop``."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        thumbs: Path,
+        encoder: Encoder | None = None,
+        space_id: int | None = None,
+        vindex: VectorIndex | None = None,
+        decode_workers: int = 2,
+        batch_size: int = 16,
+        progress: Progress | None = None,
+        save_every: float = 5.0,
+    ):
+        self.catalog = catalog
+        self.thumbs = thumbs
+        self.encoder = encoder
+        self.space_id = space_id
+        self.vindex = vindex
+        self.batch_size = batch_size
+        self.progress = progress or Progress()
+        self.summary = IndexSummary()
+        self.save_every = save_every
+        self._jobs: queue.PriorityQueue = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._queued: set[str] = set()  # paths queued or in flight: never twice at once
+        self._pending = 0  # jobs and ops not yet through the writer
+        self._lock = threading.Condition()
+        self._slots = threading.Semaphore(decode_workers * 2)
+        self._encode_q: queue.Queue = queue.Queue(maxsize=batch_size * 2)
+        self._writes: queue.Queue = queue.Queue()
+        self._running = threading.Event()
+        self._running.set()
+        self._stopping = threading.Event()
+        self._pool = ThreadPoolExecutor(decode_workers, thread_name_prefix="decode")
+        self._threads = [
+            threading.Thread(target=self._feed, name="feeder", daemon=True),
+            threading.Thread(target=self._encode_loop, name="encoder", daemon=True),
+            threading.Thread(target=self._write_loop, name="writer", daemon=True),
+        ]
+        self._dirty = False
+        self._saved_at = time.monotonic()
+
+    # --- control -------------------------------------------------------------------------
+
+    def start(self) -> Pipeline:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def submit(self, job: Job, priority: int = BACKLOG) -> bool:
+        """Queue a file; False when that path is already queued or in flight."""
+        with self._lock:
+            if job.path in self._queued or self._stopping.is_set():
+                return False
+            self._queued.add(job.path)
+            self._pending += 1
+            self.progress.total += 1
+        self._jobs.put((priority, next(self._order), job))
+        return True
+
+    def call(self, op: Callable[[], None]) -> None:
+        """Run ``op`` on the writer thread, in order with the writes (moves, deletions)."""
+        with self._lock:
+            self._pending += 1
+        self._writes.put(op)
+
+    def pause(self) -> None:
+        self._running.clear()
+        self.progress.paused = True
+
+    def resume(self) -> None:
+        self._running.set()
+        self.progress.paused = False
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until every submitted job and op is written (or the pipeline stops)."""
+        with self._lock:
+            return self._lock.wait_for(
+                lambda: self._pending == 0 or self._stopping.is_set(), timeout
+            )
+
+    def stop(self) -> None:
+        """Finish what is in flight, drop the queue, save the index, end the threads."""
+        self._stopping.set()
+        self._running.set()
+        with self._lock:
+            self._lock.notify_all()
+        self._threads[0].join()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._encode_q.put(_DONE)
+        self._threads[1].join()
+        self._writes.put(_DONE)
+        self._threads[2].join()
+        self._save()
+
+    # --- feeder, decoders, encoder -------------------------------------------------------
+
+    def _feed(self) -> None:
+        while not self._stopping.is_set():
+            if not self._running.wait(0.2):
+                continue
+            try:
+                item = self._jobs.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if not self._running.is_set():  # paused while waiting: keep its place in line
+                self._jobs.put(item)
+                continue
+            job = item[2]
+            while not self._slots.acquire(timeout=0.2):
+                if self._stopping.is_set():
+                    return
+            args = (job, self.catalog, self.thumbs, self.encoder, self.space_id)
+            self._pool.submit(probe, *args).add_done_callback(self._route)
+
+    def _route(self, future: Future) -> None:
+        """Decode worker: hand the outcome on, then free the decode slot."""
+        try:
+            if future.cancelled():
+                return
+            outcome: Outcome = future.result()
+            if outcome.status == "decoded" and self.encoder is not None:
+                self._encode_q.put(outcome)
+            else:
+                self._writes.put(outcome)
+        finally:
+            self._slots.release()
+
+    def _encode_loop(self) -> None:
+        """The one thread that runs the model: batches whatever the decoders have ready."""
+        finished = False
+        while not finished:
+            batch = [self._encode_q.get()]
+            while len(batch) < self.batch_size:
+                try:
+                    batch.append(self._encode_q.get_nowait())
+                except queue.Empty:
+                    break
+            if _DONE in batch:
+                finished = True
+                batch = [o for o in batch if o is not _DONE]
+            for outcome in self._encode(batch) if batch else ():
+                self._writes.put(outcome)
+
+    def _encode(self, batch: list[Outcome]) -> list[Outcome]:
+        assert self.encoder is not None
+        try:
+            vectors = self.encoder.encode_prepared([o.payload for o in batch])
+        except Exception as exc:
+            if len(batch) > 1:  # find the one item that breaks the batch
+                return [r for o in batch for r in self._encode([o])]
+            log.warning("Model failed on %s: %s", batch[0].job.path, exc)
+            batch[0].status, batch[0].error = "failed", f"the model could not encode it ({exc})"
+            return batch
+        for outcome, vector in zip(batch, vectors, strict=True):
+            outcome.vector, outcome.payload = vector, None
+        return batch
+
+    # --- the writer thread ---------------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        while True:
+            try:
+                item = self._writes.get(timeout=0.5)
+            except queue.Empty:
+                self._maybe_save()
+                continue
+            if item is _DONE:
+                return
+            try:
+                if isinstance(item, Outcome):
+                    self._record(item)
+                else:
+                    item()
+            except Exception:  # one bad write must not stop the writer
+                log.exception("Writing %s failed", getattr(item, "job", item))
+                if isinstance(item, Outcome):
+                    self._release(item.job)
+            finally:
+                with self._lock:
+                    self._pending -= 1
+                    self._lock.notify_all()
+            self._maybe_save()
+
+    def _release(self, job: Job) -> None:
+        with self._lock:
+            self._queued.discard(job.path)
+
+    def _maybe_save(self) -> None:
+        if self._dirty and time.monotonic() - self._saved_at >= self.save_every:
+            self._save()
+
+    def _save(self) -> None:
+        if self.vindex is not None and self._dirty:
+            self.vindex.save(self.catalog)
+        self._dirty = False
+        self._saved_at = time.monotonic()
+
+    def _record(self, outcome: Outcome) -> None:
+        job = outcome.job
+        retry = self._write(outcome)
+        if retry is not None:  # reuse turned out impossible: decode it after all
+            with self._lock:
+                self._pending += 1
+            self._jobs.put((LIVE, next(self._order), retry))
+            return
+        self._release(job)
+        self.progress.advance(
+            job.path, failed=outcome.status == "failed", encoded=outcome.vector is not None
+        )
+        if outcome.status in ("decoded", "reuse"):
+            self.progress.emit(Event("indexed", job.path))
+        elif outcome.status == "failed":
+            self.progress.emit(Event("failed", job.path, outcome.error))
+
+    def _write(self, outcome: Outcome) -> Job | None:
+        """Record one outcome; returns a job to redo when reuse turned out impossible."""
+        job, summary = outcome.job, self.summary
+        if outcome.status == "unchanged":
+            summary.unchanged += 1
+            return None
+        if outcome.status == "vanished":
+            self.forget(job.path)
+            return None
+        if outcome.status == "reuse":
+            return self._reuse(outcome)
+        if job.file_id is None:
+            self.forget(job.path)
+            facts = {"hash": outcome.digest, "kind": outcome.kind, **outcome.facts}
+            if outcome.status == "failed":
+                facts.update(status="failed", error=outcome.error)
+                summary.failed.append({"path": job.path, "reason": outcome.error})
+            elif outcome.status == "ignored":
+                facts["status"] = "ignored"
+                summary.ignored += 1
+            else:
+                facts["status"] = "indexed"
+                summary.new += 1
+            with self.catalog.transaction():
+                file_id = self.catalog.insert_file(
+                    job.folder_id, job.path, job.size, job.mtime, **facts
+                )
+                vector_id = self._store_vector(file_id, outcome)
+        else:
+            if outcome.status == "failed":
+                summary.failed.append({"path": job.path, "reason": outcome.error})
+            vector_id = self._store_vector(job.file_id, outcome)
+        if vector_id is not None:
+            summary.encoded += 1
+            self.vindex.add(np.array([vector_id]), outcome.vector[None, :])
+            self._dirty = True
+        return None
+
+    def _store_vector(self, file_id: int, outcome: Outcome) -> int | None:
+        if outcome.vector is None or self.space_id is None:
+            return None
+        with self.catalog.transaction():
+            segment_id = self.catalog.image_segment(file_id)
+            (vector_id,) = self.catalog.add_vectors(self.space_id, [(segment_id, outcome.vector)])
+            self.catalog.set_stage(file_id, embed_stage(self.space_id), "done")
+        return vector_id
+
+    def _reuse(self, outcome: Outcome) -> Job | None:
+        job = outcome.job
+        twins = [
+            t
+            for t in self.catalog.files_with_hash(outcome.digest)
+            if t["status"] == "indexed" and t["path"] != job.path
+        ]
+        gone = [t for t in twins if vanished(t["path"])]
+        if gone:
+            self.forget(job.path)
+            self.catalog.move_file(gone[0]["id"], job.folder_id, job.path, job.size, job.mtime)
+            self.summary.moved += 1
+            return None
+        if not twins or not has_vector(self.catalog, outcome.digest, self.space_id):
+            job.force_decode = True
+            return job
+        twin = twins[0]
+        facts = {k: twin[k] for k in ("hash", "kind", "width", "height", "captured_at")}
+        self.forget(job.path)
+        with self.catalog.transaction():
+            file_id = self.catalog.insert_file(
+                job.folder_id, job.path, job.size, job.mtime, status="indexed", **facts
+            )
+            copied = self.catalog.copy_work(twin["id"], file_id)
+        if self.vindex is not None and copied:
+            self.vindex.add(*self.catalog.vectors(self.space_id, copied))
+            self._dirty = True
+        self.summary.new += 1
+        return None
+
+    # --- path operations (writer thread, or a caller while the pipeline is stopped) ------
+
+    def forget(self, path: str) -> bool:
+        """Drop the file at ``path`` from catalog and index; True when it was known."""
+        known = self.catalog.file_by_path(path) is not None
+        self._drop(self.catalog.delete_path(path))
+        return known
+
+    def remove(self, path: str) -> None:
+        """A file left the library: forget it, count it, tell the listeners."""
+        if self.forget(path):
+            self.summary.removed += 1
+            self.progress.emit(Event("removed", path))
+
+    def remove_tree(self, folder: str) -> None:
+        for path in self.catalog.paths_under(folder):
+            self.remove(path)
+
+    def _drop(self, vector_ids: list[int]) -> None:
+        if vector_ids and self.vindex is not None:
+            self.vindex.remove(vector_ids)
+            self._dirty = True

@@ -1,0 +1,282 @@
+"""Live folders with real watchdog observers on temp folders, real pipeline threads."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from helpers import write_image
+
+from mediasift.pipeline.progress import Progress
+
+SETTLE = 0.3
+
+
+def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def embedded(lib, path: Path) -> bool:
+    row = lib.catalog.file_by_path(str(path))
+    return row is not None and lib.catalog.file_vector(row["id"], lib._space_id) is not None
+
+
+def vector_of(lib, path: Path) -> int:
+    (vid,) = lib.catalog.db.execute(
+        "SELECT v.id FROM vectors v JOIN segments s ON s.id = v.segment_id"
+        " JOIN files f ON f.id = s.file_id WHERE f.path = ?",
+        [str(path)],
+    ).fetchone()
+    return vid
+
+
+@pytest.fixture
+def live(library, tmp_path):
+    """A watched empty folder; yields (library, folder, watch, events)."""
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    library.add_folder(folder)
+    progress = Progress()
+    events = []
+    progress.event_listeners.append(events.append)
+    watch = library.watch(progress, settle=SETTLE)
+    assert watch.reconciled.wait(10)
+    yield library, folder, watch, events
+    watch.stop()
+
+
+def test_created_file_is_indexed_and_searchable(live):
+    lib, folder, _watch, _ = live
+    path = write_image(folder / "new.png", 1)
+    wait_for(lambda: embedded(lib, path), what="new file indexed")
+    assert str(path) in {r.path for r in lib.search("x").results}
+
+
+def test_modified_file_is_reencoded(live):
+    lib, folder, watch, _ = live
+    path = write_image(folder / "a.png", 1)
+    wait_for(lambda: embedded(lib, path))
+    first = lib.catalog.file_by_path(str(path))["hash"]
+    write_image(path, 2)
+    wait_for(lambda: (lib.catalog.file_by_path(str(path)) or {}).get("hash") not in (None, first))
+    wait_for(lambda: embedded(lib, path))
+    assert watch.pipeline.summary.encoded == 2
+
+
+def test_rename_and_move_update_paths_without_reencoding(live):
+    lib, folder, watch, _ = live
+    path = write_image(folder / "a.png", 1)
+    wait_for(lambda: embedded(lib, path))
+    vid = vector_of(lib, path)
+    (folder / "sub").mkdir()
+    target = folder / "sub" / "renamed.png"
+    path.rename(target)
+    wait_for(lambda: lib.catalog.file_by_path(str(target)) is not None, what="rename")
+    watch.pipeline.wait_idle(5)
+    assert lib.catalog.file_by_path(str(path)) is None
+    assert vector_of(lib, target) == vid
+    assert watch.pipeline.summary.encoded == 1
+
+
+def test_deleted_and_moved_out_files_leave_the_index(live, tmp_path):
+    lib, folder, _watch, _ = live
+    a, b = write_image(folder / "a.png", 1), write_image(folder / "b.png", 2)
+    wait_for(lambda: embedded(lib, a) and embedded(lib, b))
+    a.unlink()
+    b.rename(tmp_path / "outside.png")
+    wait_for(lambda: lib.catalog.counts()["files"] == 0, what="removals")
+    assert lib.search("x").results == []
+    assert lib.vector_index().live_count == 0
+
+
+def test_folder_rename_is_one_update_not_reencodes(live):
+    lib, folder, watch, _ = live
+    for i in range(40):
+        write_image(folder / "trip" / f"p{i:02d}.png", i, size=(40, 30))
+    wait_for(lambda: watch.pipeline.summary.encoded == 40, what="40 encoded")
+    (folder / "trip").rename(folder / "holiday 2024")
+    wait_for(lambda: lib.catalog.file_by_path(str(folder / "holiday 2024" / "p07.png")) is not None)
+    watch.pipeline.wait_idle(5)
+    assert lib.catalog.paths_under(str(folder / "trip")) == []
+    assert len(lib.catalog.paths_under(str(folder / "holiday 2024"))) == 40
+    assert watch.pipeline.summary.encoded == 40
+
+
+def test_slowly_written_file_is_indexed_once_when_complete(live):
+    lib, folder, watch, events = live
+    source = write_image(folder.parent / "source.png", 9, size=(300, 200))
+    data = source.read_bytes()
+    target = folder / "recording.png"
+    with target.open("wb") as fh:
+        for start in range(0, len(data), len(data) // 8):
+            fh.write(data[start : start + len(data) // 8])
+            fh.flush()
+            time.sleep(SETTLE / 3)
+    wait_for(lambda: embedded(lib, target))
+    watch.pipeline.wait_idle(5)
+    assert lib.catalog.file_by_path(str(target))["size"] == len(data)
+    assert watch.pipeline.summary.failed == []
+    assert [e.kind for e in events if e.path == str(target)] == ["indexed"]
+
+
+def test_temporary_and_partial_files_are_ignored_until_renamed(live):
+    lib, folder, watch, _ = live
+    partial = write_image(folder / "download.png.part", 3, fmt="PNG")
+    write_image(folder / ".hidden" / "x.png", 4)
+    time.sleep(SETTLE * 3)
+    watch.pipeline.wait_idle(5)
+    assert lib.catalog.counts()["files"] == 0
+    final = folder / "download.png"
+    partial.rename(final)
+    wait_for(lambda: embedded(lib, final), what="renamed download indexed")
+
+
+def test_burst_of_2000_files_all_indexed_none_twice(live):
+    lib, folder, watch, _ = live
+    for i in range(2000):
+        write_image(folder / f"d{i // 500}" / f"burst{i:04d}.png", i, size=(16, 16))
+    wait_for(lambda: lib.catalog.counts()["vectors"] == 2000, timeout=120, what="2000 vectors")
+    watch.pipeline.wait_idle(10)
+    counts = lib.catalog.counts()
+    assert counts["files"] == 2000 and counts["vectors"] == 2000
+    assert watch.pipeline.summary.encoded == 2000
+
+
+def test_file_deleted_while_being_encoded(live):
+    lib, folder, watch, _ = live
+    path = folder / "fleeting.png"
+    encoder = lib._encoder
+    original = encoder.encode_prepared
+
+    def delete_then_encode(items):  # the file disappears mid-encode
+        path.unlink(missing_ok=True)
+        time.sleep(SETTLE)
+        return original(items)
+
+    encoder.encode_prepared = delete_then_encode
+    try:
+        write_image(path, 5)
+        wait_for(lambda: watch.pipeline.summary.encoded == 1, what="encode")
+        wait_for(lambda: lib.catalog.file_by_path(str(path)) is None, what="removal")
+    finally:
+        encoder.encode_prepared = original
+    watch.pipeline.wait_idle(5)
+    assert lib.catalog.counts()["vectors"] == 0
+    assert lib.search("x").results == []
+
+
+def test_new_files_go_ahead_of_the_backlog(library, tmp_path):
+    folder = tmp_path / "watched"
+    for i in range(60):
+        write_image(folder / f"old{i:02d}.png", i)
+    library.add_folder(folder)
+    progress = Progress()
+    order = []
+    progress.event_listeners.append(lambda e: order.append(Path(e.path).name))
+    watch = library.watch(progress, settle=SETTLE)
+    try:
+        watch.pipeline.pause()
+        wait_for(lambda: progress.total >= 60, what="backlog queued")
+        write_image(folder / "fresh.png", 999)
+        wait_for(lambda: progress.total >= 61, what="live file queued")
+        watch.pipeline.resume()
+        wait_for(lambda: len(order) >= 61, what="all indexed")
+    finally:
+        watch.stop()
+    assert "fresh.png" in order[:3]  # at most the decodes already in flight come first
+
+
+def test_pause_holds_work_and_resume_finishes_it(live):
+    lib, folder, watch, _ = live
+    watch.pipeline.pause()
+    path = write_image(folder / "held.png", 1)
+    time.sleep(SETTLE * 4)
+    assert not embedded(lib, path)
+    assert watch.pipeline.progress.as_dict()["paused"]
+    watch.pipeline.resume()
+    wait_for(lambda: embedded(lib, path))
+
+
+def test_changes_while_closed_are_reconciled_on_start(library, tmp_path):
+    folder = tmp_path / "watched"
+    keep = write_image(folder / "keep.png", 1)
+    library.add_folder(folder)
+    library.index()
+    vid = vector_of(library, keep)
+    keep.rename(folder / "kept.png")
+    write_image(folder / "added.png", 2)
+    watch = library.watch(settle=SETTLE)
+    try:
+        wait_for(lambda: embedded(library, folder / "added.png"), what="added while closed")
+        wait_for(lambda: watch.pipeline.summary.moved == 1, what="rename while closed")
+    finally:
+        watch.stop()
+    assert vector_of(library, folder / "kept.png") == vid
+    assert watch.pipeline.summary.encoded == 1
+
+
+def test_unreadable_folder_is_reported_and_the_rest_indexed(library, tmp_path, monkeypatch):
+    folder = tmp_path / "watched"
+    write_image(folder / "fine.png", 1)
+    locked = folder / "locked"
+    write_image(locked / "secret.png", 2)
+    if os.geteuid() == 0:  # root reads any folder: make listing it fail as it would for a user
+        real_scandir = os.scandir
+
+        def deny(path):
+            if str(path) == str(locked):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_scandir(path)
+
+        monkeypatch.setattr("mediasift.pipeline.scanner.os.scandir", deny)
+    else:
+        locked.chmod(0)
+    library.add_folder(folder)
+    watch = library.watch(settle=SETTLE)
+    try:
+        wait_for(lambda: embedded(library, folder / "fine.png"))
+        wait_for(lambda: watch.pipeline.summary.failed, what="failure reported")
+    finally:
+        watch.stop()
+        locked.chmod(0o755)
+    assert "Permission denied" in watch.pipeline.summary.failed[0]["reason"]
+
+
+def test_falls_back_to_polling_when_native_events_fail(library, tmp_path, monkeypatch):
+    import watchdog.observers
+
+    def no_inotify(*args, **kwargs):
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(watchdog.observers.Observer, "schedule", no_inotify)
+    folder = tmp_path / "share"
+    folder.mkdir()
+    library.add_folder(folder)
+    progress = Progress()
+    notices = []
+    progress.event_listeners.append(lambda e: e.kind == "notice" and notices.append(e.detail))
+    watch = library.watch(progress, settle=SETTLE)
+    try:
+        assert watch.watcher.polling == [str(folder)]
+        assert "polling" in notices[0] and "inotify" in notices[0]
+        path = write_image(folder / "via-polling.png", 1)
+        wait_for(lambda: embedded(library, path), what="indexed through polling")
+    finally:
+        watch.stop()
+
+
+def test_copy_of_tree_into_library_is_indexed(live, tmp_path):
+    _lib, folder, watch, _ = live
+    outside = tmp_path / "camera"
+    for i in range(5):
+        write_image(outside / f"c{i}.png", i)
+    shutil.move(str(outside), str(folder / "camera"))
+    wait_for(lambda: watch.pipeline.summary.encoded == 5, what="moved-in folder indexed")

@@ -118,7 +118,7 @@ class Library:
         gone = self.catalog.remove_folder(folder)
         if gone is None:
             raise LibraryError(f"Not a library folder: {folder}")
-        if gone and self.vector_index() is not None:
+        if gone and self._vindex is not None:  # else the index catches up when next opened
             self._vindex.remove(gone)
             self._vindex.save(self.catalog)
         return len(gone)

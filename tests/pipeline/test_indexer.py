@@ -229,3 +229,13 @@ def test_model_unavailable_still_indexes_metadata(tmp_path, photos, monkeypatch)
             lib.search("anything")
     thumbs = list((tmp_path / "home" / "thumbs").rglob("*.jpg"))
     assert len(thumbs) == 12
+
+
+def test_missing_library_folder_keeps_its_files(library, photos, tmp_path):
+    library.add_folder(photos)
+    library.index()
+    photos.rename(tmp_path / "unplugged")  # as if the drive were unmounted
+    summary = library.index()
+    assert summary.removed == 0
+    assert "missing" in summary.failed[0]["reason"]
+    assert library.status()["files_indexed"] == 12

@@ -30,6 +30,21 @@ def _rename(args: argparse.Namespace) -> int:
     return 0
 
 
+def _crash(args: argparse.Namespace) -> int:
+    from mediasift.bench.crash import bench_crash
+
+    figures = bench_crash(args.kills, args.files, args.model)
+    _report(args, figures)
+    return 0 if figures["corrupted_libraries"] == 0 and figures["lost_finished_files"] == 0 else 1
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from mediasift.bench.watch import bench_watch
+
+    _report(args, bench_watch(args.files, args.model))
+    return 0
+
+
 def _query(args: argparse.Namespace) -> int:
     from mediasift.bench.query import bench_query
 
@@ -56,6 +71,23 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     rename.add_argument("--model", help=model_help)
     rename.add_argument("--json", action="store_true")
     rename.set_defaults(run=_rename)
+
+    crash = bsub.add_parser(
+        "crash", help="SIGKILL the indexer at random moments, check the library"
+    )
+    crash.add_argument("--kills", type=int, default=50)
+    crash.add_argument("--files", type=int, default=300)
+    crash.add_argument("--model", help=model_help)
+    crash.add_argument("--json", action="store_true")
+    crash.set_defaults(run=_crash)
+
+    watch = bsub.add_parser(
+        "watch", help="new-file latency and a burst dropped into a watched folder"
+    )
+    watch.add_argument("--files", type=int, default=10000)
+    watch.add_argument("--model", help=model_help)
+    watch.add_argument("--json", action="store_true")
+    watch.set_defaults(run=_watch)
 
     query = bsub.add_parser("query", help="text query latency at several library sizes")
     query.add_argument("--sizes", default="10000,100000", help="comma-separated item counts")

@@ -46,6 +46,9 @@ def load_encoder(name: str | None = None, device: str | None = None) -> Encoder:
         model_id = name
         folder, revision = _fetch_from_hub(model_id)
     kind = _detect_kind(folder, model_id)
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # the files are local now: no bar to watch
     spec = get_spec(model_id)
     min_score = spec.min_score if spec is not None else DEFAULT_MIN_SCORE[kind]
     try:

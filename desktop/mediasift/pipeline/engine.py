@@ -98,6 +98,7 @@ class Pipeline:
         self._order = itertools.count()
         self._queued: set[str] = set()  # paths queued or in flight: never twice at once
         self._pending = 0  # jobs and ops not yet through the writer
+        self._decoding = 0  # probes submitted to the pool and not yet routed
         self._lock = threading.Condition()
         self._slots = threading.Semaphore(decode_workers * 2)
         self._encode_q: queue.Queue = queue.Queue(maxsize=batch_size * 2)
@@ -185,6 +186,8 @@ class Pipeline:
                 if self._stopping.is_set():
                     return
             args = (job, self.catalog, self.thumbs, self.encoder, self.space_id)
+            with self._lock:
+                self._decoding += 1
             self._pool.submit(probe, *args).add_done_callback(self._route)
 
     def _route(self, future: Future) -> None:
@@ -198,18 +201,27 @@ class Pipeline:
             else:
                 self._writes.put(outcome)
         finally:
+            with self._lock:
+                self._decoding -= 1
             self._slots.release()
 
+    def _upstream_idle(self) -> bool:
+        """Nothing more is coming soon: no decode in flight and no job the feeder may take."""
+        return self._decoding == 0 and (self._jobs.empty() or not self._running.is_set())
+
     def _encode_loop(self) -> None:
-        """The one thread that runs the model: batches whatever the decoders have ready."""
+        """The one thread that runs the model. It fills a batch while decoders are still
+        producing (a batch of one runs ~1.5x slower per image on a CPU), and encodes at once
+        when nothing else is on its way (a single new file waits for nobody)."""
         finished = False
         while not finished:
             batch = [self._encode_q.get()]
-            while len(batch) < self.batch_size:
+            while len(batch) < self.batch_size and batch[-1] is not _DONE:
                 try:
-                    batch.append(self._encode_q.get_nowait())
+                    batch.append(self._encode_q.get(timeout=0.02))
                 except queue.Empty:
-                    break
+                    if self._upstream_idle():
+                        break
             if _DONE in batch:
                 finished = True
                 batch = [o for o in batch if o is not _DONE]

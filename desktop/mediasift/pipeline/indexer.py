@@ -10,6 +10,7 @@ old row by content hash (a path update) before that row could be taken for a del
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -30,6 +31,9 @@ def plan(
     missing: list[FileState] = []
     problems: list[Problem] = []
     for folder in folders:
+        if not os.path.isdir(folder["path"]):  # unmounted drive, offline share: keep its files
+            problems.append(Problem(folder["path"], "library folder is missing (unmounted?)"))
+            continue
         states = catalog.file_states(folder["id"])
         for entry in scan(Path(folder["path"]), problems):
             job = Job(entry.path, folder["id"], entry.size, entry.mtime)

@@ -207,6 +207,8 @@ class Watcher:
         if kind in ("opened", "closed_no_write"):
             return
         if kind == "moved":
+            if event.is_synthetic:
+                return  # one per file inside a moved folder: the folder's own event covers them
             self._moved(src, os.fsdecode(event.dest_path), event.is_directory)
         elif kind == "deleted":
             self.debouncer.discard(src)

@@ -239,3 +239,21 @@ def test_missing_library_folder_keeps_its_files(library, photos, tmp_path):
     assert summary.removed == 0
     assert "missing" in summary.failed[0]["reason"]
     assert library.status()["files_indexed"] == 12
+
+
+def test_cancel_stops_soon_and_the_next_run_finishes(library, tmp_path):
+    from mediasift.pipeline.progress import Progress
+
+    folder = tmp_path / "many"
+    for i in range(200):
+        write_image(folder / f"m{i:03d}.png", i, size=(32, 24))
+    library.add_folder(folder)
+    progress = Progress()
+    progress.listeners.append(lambda p: p.done >= 20 and p.cancel())
+    summary = library.index(progress=progress)
+    assert summary.cancelled and 20 <= summary.encoded < 200
+    state = progress.as_dict()
+    assert state["done"] >= 20 and state["stages"]["embed"]["done"] == summary.encoded
+    rest = library.index()
+    assert rest.encoded == 200 - summary.encoded and rest.unchanged == summary.encoded
+    assert library.catalog.counts()["vectors"] == 200

@@ -21,7 +21,7 @@ from mediasift.index.vectors import VectorIndex
 from mediasift.media.errors import MediaError
 from mediasift.media.image import decode_image
 from mediasift.pipeline.engine import IndexSummary, Pipeline
-from mediasift.pipeline.indexer import reconcile, run_once
+from mediasift.pipeline.indexer import reconcile, remove_when_idle, run_once, submit_changes
 from mediasift.pipeline.probe import file_digest
 from mediasift.pipeline.progress import Progress
 from mediasift.pipeline.watcher import Watcher
@@ -193,14 +193,15 @@ class Library:
         pipeline = self.pipeline(progress).start()
         rows = self._folder_rows(None)
 
-        def rescan() -> None:
-            reconcile(pipeline, rows)
+        def rescan() -> None:  # queue at once; removals wait for the queue in the background
+            missing = submit_changes(pipeline, rows)
+            threading.Thread(target=remove_when_idle, args=(pipeline, missing), daemon=True).start()
 
         watcher = Watcher(pipeline, rows, settle, rescan).start()
         watch = Watch(pipeline, watcher, self.settings.pause_on_battery)
 
         def first_scan() -> None:
-            rescan()
+            reconcile(pipeline, rows)
             watch.reconciled.set()
 
         threading.Thread(target=first_scan, name="reconcile", daemon=True).start()

@@ -280,3 +280,24 @@ def test_copy_of_tree_into_library_is_indexed(live, tmp_path):
         write_image(outside / f"c{i}.png", i)
     shutil.move(str(outside), str(folder / "camera"))
     wait_for(lambda: watch.pipeline.summary.encoded == 5, what="moved-in folder indexed")
+
+
+def test_lost_events_are_caught_by_rescans_even_during_a_backlog(live, monkeypatch):
+    import logging
+
+    lib, folder, watch, events = live
+    lost = logging.getLogger("watchdog.observers.inotify_c")
+    monkeypatch.setattr(watch.watcher, "handle", lambda event: None)  # the kernel drops events
+    watch.pipeline.pause()  # a long backlog: the first rescan's files stay queued
+    for i in range(30):
+        write_image(folder / f"a{i:02d}.png", i, size=(16, 16))
+    lost.warning("Inotify queue overflowed; filesystem events were lost")
+    wait_for(lambda: watch.pipeline.progress.total >= 30, what="first rescan queued")
+    for i in range(30):
+        write_image(folder / f"b{i:02d}.png", 100 + i, size=(16, 16))
+    lost.warning("Inotify queue overflowed; filesystem events were lost")
+    wait_for(lambda: watch.pipeline.progress.total >= 60, what="second rescan queued")
+    watch.pipeline.resume()
+    wait_for(lambda: lib.catalog.counts()["vectors"] == 60, what="all 60 indexed")
+    assert watch.pipeline.summary.encoded == 60
+    assert any(e.kind == "notice" and "lost" in e.detail for e in events)

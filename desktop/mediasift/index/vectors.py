@@ -54,6 +54,7 @@ class VectorIndex:
         self._index = self._empty(1024)
         self._deleted: set[int] = set()
         self.rebuilt = False  # whether the last open had to rebuild from SQLite
+        self.repaired = False  # whether the last open changed it (rebuilt or caught up)
 
     def _empty(self, capacity: int) -> hnswlib.Index:
         index = hnswlib.Index(space="ip", dim=self.dim)
@@ -73,8 +74,7 @@ class VectorIndex:
             self.rebuilt = not self._load()
             if self.rebuilt:
                 self._rebuild(catalog)
-            else:
-                self._reconcile(catalog)
+            self.repaired = self.rebuilt or self._reconcile(catalog)
 
     def _load(self) -> bool:
         try:
@@ -104,7 +104,7 @@ class VectorIndex:
             self._index.add_items(matrix, ids)
         log.info("Rebuilt index for space %d with %d vectors", self.space_id, len(ids))
 
-    def _reconcile(self, catalog: Catalog) -> None:
+    def _reconcile(self, catalog: Catalog) -> bool:
         live = set(catalog.vector_ids(self.space_id).tolist())
         indexed = set(self._index.get_ids_list()) - self._deleted
         missing, stale = live - indexed, indexed - live
@@ -118,6 +118,7 @@ class VectorIndex:
             log.info(
                 "Index for space %d caught up: +%d -%d", self.space_id, len(missing), len(stale)
             )
+        return bool(missing or stale)
 
     def save(self, catalog: Catalog | None = None) -> None:
         """Write atomically: index to a temp file, then its sidecar, then both renamed.

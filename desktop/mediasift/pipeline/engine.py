@@ -29,6 +29,7 @@ import numpy as np
 
 from mediasift.catalog import Catalog
 from mediasift.index.vectors import VectorIndex
+from mediasift.media.thumbs import sweep_partials
 from mediasift.pipeline.probe import Job, Outcome, embed_stage, has_vector, probe
 from mediasift.pipeline.progress import Event, Progress
 
@@ -112,13 +113,15 @@ class Pipeline:
             threading.Thread(target=self._encode_loop, name="encoder", daemon=True),
             threading.Thread(target=self._write_loop, name="writer", daemon=True),
         ]
-        self._dirty = False
+        # An index repaired on open is saved by the first save, so starts don't repeat it.
+        self._dirty = vindex is not None and vindex.repaired
         self._saved_at = time.monotonic()
         self._save_interval = save_every
 
     # --- control -------------------------------------------------------------------------
 
     def start(self) -> Pipeline:
+        sweep_partials(self.thumbs)
         for thread in self._threads:
             thread.start()
         return self

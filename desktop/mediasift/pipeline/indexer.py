@@ -59,17 +59,29 @@ def remove_missing(pipeline: Pipeline, missing: list[FileState]) -> None:
             pipeline.remove(state.path)
 
 
-def reconcile(pipeline: Pipeline, folders: list[dict], cancelled=lambda: False) -> None:
-    """Bring the catalog in line with the folders on disk through a running pipeline."""
+def submit_changes(pipeline: Pipeline, folders: list[dict]) -> list[FileState]:
+    """Scan and queue what changed; returns the rows not seen on disk, to remove later."""
     jobs, missing = plan(pipeline.catalog, pipeline.space_id, folders, pipeline.summary)
     log.info("Reconcile: %d to read, %d unchanged", len(jobs), pipeline.summary.unchanged)
     for job in jobs:
         pipeline.submit(job, BACKLOG)
+    return missing
+
+
+def remove_when_idle(
+    pipeline: Pipeline, missing: list[FileState], cancelled=lambda: False
+) -> None:
+    """Once the queued files are written (moves matched), remove the rows still missing."""
     while not pipeline.wait_idle(0.2):
         if cancelled():
             return
     pipeline.call(lambda: remove_missing(pipeline, missing))
     pipeline.wait_idle()
+
+
+def reconcile(pipeline: Pipeline, folders: list[dict], cancelled=lambda: False) -> None:
+    """Bring the catalog in line with the folders on disk through a running pipeline."""
+    remove_when_idle(pipeline, submit_changes(pipeline, folders), cancelled)
 
 
 def run_once(pipeline: Pipeline, folders: list[dict]) -> IndexSummary:

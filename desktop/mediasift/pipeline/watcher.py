@@ -33,6 +33,14 @@ log = logging.getLogger(__name__)
 POLL_INTERVAL = 2.0
 
 
+def _signature(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 class Debouncer:
     """Holds changed paths until their (size, mtime) stop changing, then hands them on."""
 
@@ -43,8 +51,9 @@ class Debouncer:
         self._lock = threading.Lock()
 
     def touch(self, path: str) -> None:
+        """Note a change; the stat taken now is what must still hold ``settle`` s later."""
         with self._lock:
-            self._pending[path] = (time.monotonic(), None)
+            self._pending[path] = (time.monotonic(), _signature(path))
 
     def discard(self, path: str) -> None:
         with self._lock:
@@ -53,7 +62,7 @@ class Debouncer:
     def rename(self, old: str, new: str) -> None:
         with self._lock:
             if self._pending.pop(old, None) is not None:
-                self._pending[new] = (time.monotonic(), None)
+                self._pending[new] = (time.monotonic(), _signature(new))
 
     def tick(self) -> None:
         """Hand on every path unchanged for ``settle`` seconds; re-arm the ones still moving."""
@@ -110,7 +119,8 @@ class Watcher:
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick_loop, name="debounce", daemon=True)
         self._overflow = _OverflowHook(self._lost_events)
-        self._rescans = threading.Semaphore(2)
+        self._rescanning = False
+        self._rescan_wanted = False
         self.grace = max(2.0, 4 * settle)
         self._removals: dict[str, tuple[float, bool]] = {}
         self._lock = threading.Lock()
@@ -176,19 +186,27 @@ class Watcher:
             (self.pipeline.remove_tree if is_dir else self.pipeline.remove)(path)
 
     def _lost_events(self) -> None:
-        """Rescan once per burst of lost events: one scan in flight, at most one more queued."""
-        if self.rescan is None or not self._rescans.acquire(blocking=False):
+        """Rescan after lost events. One scan runs at a time; events lost while it runs make
+        it scan once more, so no loss goes unanswered however long the backlog."""
+        if self.rescan is None:
             return
+        with self._lock:
+            self._rescan_wanted = True
+            if self._rescanning:
+                return
+            self._rescanning = True
         self.pipeline.progress.emit(Event("notice", "", "File events were lost: rescanning"))
+        threading.Thread(target=self._rescan_loop, name="rescan", daemon=True).start()
 
-        def run() -> None:
-            try:
-                time.sleep(self.debouncer.settle)  # let the burst land first
-                self.rescan()
-            finally:
-                self._rescans.release()
-
-        threading.Thread(target=run, name="rescan", daemon=True).start()
+    def _rescan_loop(self) -> None:
+        while True:
+            with self._lock:
+                if not self._rescan_wanted or self._stop.is_set():
+                    self._rescanning = False
+                    return
+                self._rescan_wanted = False
+            time.sleep(self.debouncer.settle)  # let the burst land first
+            self.rescan()
 
     # --- events ----------------------------------------------------------------------------
 
@@ -272,14 +290,16 @@ class _OverflowHook(logging.Handler):
     def __init__(self, callback: Callable[[], None]):
         super().__init__(logging.WARNING)
         self.callback = callback
-        self._logger = logging.getLogger("watchdog.observers")
+        self._logger = logging.getLogger("watchdog.observers.inotify_c")
 
     def install(self) -> None:
+        if not self._logger.isEnabledFor(logging.WARNING):  # quietened logging must not hide it
+            self._logger.setLevel(logging.WARNING)
         self._logger.addHandler(self)
 
     def remove(self) -> None:
         self._logger.removeHandler(self)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if "overflow" in record.getMessage():
+        if "events were lost" in record.getMessage():
             self.callback()

@@ -13,10 +13,12 @@ slots and the encoder queue, whatever the backlog.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -70,6 +72,14 @@ def vanished(path: str) -> bool:
     return False
 
 
+def _yield_to_encoder() -> None:
+    """Run decode threads at a lower priority (Linux: per thread), so the scheduler preempts
+    them rather than one of the model's threads, which would stall its partner at a barrier."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
 class Pipeline:
     """Indexes submitted files in the background until stopped. Thread-safe entry points:
     ``submit``, ``call``, ``pause``, ``resume``, ``wait_idle``, ``stop``."""
@@ -107,7 +117,9 @@ class Pipeline:
         self._running = threading.Event()
         self._running.set()
         self._stopping = threading.Event()
-        self._pool = ThreadPoolExecutor(decode_workers, thread_name_prefix="decode")
+        self._pool = ThreadPoolExecutor(
+            decode_workers, thread_name_prefix="decode", initializer=_yield_to_encoder
+        )
         self._threads = [
             threading.Thread(target=self._feed, name="feeder", daemon=True),
             threading.Thread(target=self._encode_loop, name="encoder", daemon=True),

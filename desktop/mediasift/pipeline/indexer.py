@@ -68,9 +68,7 @@ def submit_changes(pipeline: Pipeline, folders: list[dict]) -> list[FileState]:
     return missing
 
 
-def remove_when_idle(
-    pipeline: Pipeline, missing: list[FileState], cancelled=lambda: False
-) -> None:
+def remove_when_idle(pipeline: Pipeline, missing: list[FileState], cancelled=lambda: False) -> None:
     """Once the queued files are written (moves matched), remove the rows still missing."""
     while not pipeline.wait_idle(0.2):
         if cancelled():

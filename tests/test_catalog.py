@@ -53,6 +53,22 @@ def test_copy_work_and_folder_move(tmp_path):
     new_ids = catalog.copy_work(src, dst)
     assert len(new_ids) == 1
     np.testing.assert_array_equal(catalog.file_vector(dst, space), np.arange(4))
-    assert catalog.move_tree("/pics/old", "/pics/new", folder) == 2
+    sibling = catalog.insert_file(folder, "/pics/older/c.jpg", 10, 1.0, status="indexed")
+    leftover = catalog.insert_file(folder, "/pics/new/a.jpg", 10, 1.0, status="indexed")
+    moved, stale = catalog.move_tree("/pics/old", "/pics/new", folder)
+    assert (moved, stale) == (2, [])
     assert catalog.file_by_path("/pics/new/b.jpg")["id"] == dst
-    assert catalog.file_by_path("/pics/older") is None
+    assert catalog.file_by_path("/pics/older/c.jpg")["id"] == sibling  # a prefix, not inside
+    assert catalog.file_by_id(leftover) is None  # a deleted folder's row, replaced by the move
+
+
+def test_failed_commit_leaves_no_open_transaction(tmp_path, monkeypatch):
+    catalog = Catalog(tmp_path / "c.sqlite3")
+    folder = catalog.add_folder("/pics")
+    with pytest.raises(sqlite3.IntegrityError), catalog.transaction():
+        catalog.insert_file(folder, "/pics/a.jpg", 1, 1.0, status="indexed")
+        catalog.insert_file(folder, "/pics/a.jpg", 1, 1.0, status="indexed")  # UNIQUE(path)
+    assert not catalog.db.conn.in_transaction
+    catalog.insert_file(folder, "/pics/b.jpg", 1, 1.0, status="indexed")
+    other = sqlite3.connect(tmp_path / "c.sqlite3")  # another process sees it committed
+    assert other.execute("SELECT count(*) FROM files").fetchone()[0] == 1

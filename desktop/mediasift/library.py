@@ -109,7 +109,11 @@ class Library:
             other = Path(known)
             if folder.is_relative_to(other) and folder != other:
                 raise LibraryError(f"{folder} is already inside the library folder {other}")
-        self.catalog.add_folder(str(folder))
+            if other.is_relative_to(folder) and folder != other:
+                raise LibraryError(
+                    f"{folder} holds the library folder {other}: remove that one first"
+                )
+        self.catalog.add_folder(str(folder), folder.stat().st_dev)
         return str(folder)
 
     def remove_folder(self, path: str | Path) -> int:

@@ -88,12 +88,12 @@ def test_kind_comes_from_content_not_name(tmp_path):
 def test_sweep_removes_only_stale_partial_thumbnails(tmp_path):
     import os
 
-    from mediasift.media.thumbs import sweep_partials
+    from mediasift.fsutil import sweep_stale
 
     (tmp_path / "ab").mkdir()
     old, fresh = tmp_path / "ab" / "old.part", tmp_path / "ab" / "fresh.part"
     old.write_bytes(b"x")
     fresh.write_bytes(b"x")
     os.utime(old, (1, 1))
-    assert sweep_partials(tmp_path) == 1
+    assert sweep_stale(tmp_path, "*/*.part") == 1
     assert not old.exists() and fresh.exists()

@@ -80,7 +80,7 @@ def test_rename_and_move_update_paths_without_reencoding(live):
     target = folder / "sub" / "renamed.png"
     path.rename(target)
     wait_for(lambda: lib.catalog.file_by_path(str(target)) is not None, what="rename")
-    watch.pipeline.wait_idle(5)
+    assert watch.pipeline.wait_idle(5)
     assert lib.catalog.file_by_path(str(path)) is None
     assert vector_of(lib, target) == vid
     assert watch.pipeline.summary.encoded == 1
@@ -104,7 +104,7 @@ def test_folder_rename_is_one_update_not_reencodes(live):
     wait_for(lambda: watch.pipeline.summary.encoded == 40, what="40 encoded")
     (folder / "trip").rename(folder / "holiday 2024")
     wait_for(lambda: lib.catalog.file_by_path(str(folder / "holiday 2024" / "p07.png")) is not None)
-    watch.pipeline.wait_idle(5)
+    assert watch.pipeline.wait_idle(5)
     assert lib.catalog.paths_under(str(folder / "trip")) == []
     assert len(lib.catalog.paths_under(str(folder / "holiday 2024"))) == 40
     assert watch.pipeline.summary.encoded == 40
@@ -121,7 +121,7 @@ def test_slowly_written_file_is_indexed_once_when_complete(live):
             fh.flush()
             time.sleep(SETTLE / 3)
     wait_for(lambda: embedded(lib, target))
-    watch.pipeline.wait_idle(5)
+    assert watch.pipeline.wait_idle(5)
     assert lib.catalog.file_by_path(str(target))["size"] == len(data)
     assert watch.pipeline.summary.failed == []
     assert [e.kind for e in events if e.path == str(target)] == ["indexed"]
@@ -132,7 +132,7 @@ def test_temporary_and_partial_files_are_ignored_until_renamed(live):
     partial = write_image(folder / "download.png.part", 3, fmt="PNG")
     write_image(folder / ".hidden" / "x.png", 4)
     time.sleep(SETTLE * 3)
-    watch.pipeline.wait_idle(5)
+    assert watch.pipeline.wait_idle(5)
     assert lib.catalog.counts()["files"] == 0
     final = folder / "download.png"
     partial.rename(final)
@@ -144,7 +144,7 @@ def test_burst_of_2000_files_all_indexed_none_twice(live):
     for i in range(2000):
         write_image(folder / f"d{i // 500}" / f"burst{i:04d}.png", i, size=(16, 16))
     wait_for(lambda: lib.catalog.counts()["vectors"] == 2000, timeout=120, what="2000 vectors")
-    watch.pipeline.wait_idle(10)
+    assert watch.pipeline.wait_idle(10)
     counts = lib.catalog.counts()
     assert counts["files"] == 2000 and counts["vectors"] == 2000
     assert watch.pipeline.summary.encoded == 2000
@@ -164,11 +164,10 @@ def test_file_deleted_while_being_encoded(live):
     encoder.encode_prepared = delete_then_encode
     try:
         write_image(path, 5)
-        wait_for(lambda: watch.pipeline.summary.encoded == 1, what="encode")
-        wait_for(lambda: lib.catalog.file_by_path(str(path)) is None, what="removal")
+        wait_for(lambda: watch.pipeline.progress.done == 1, what="outcome written")
     finally:
         encoder.encode_prepared = original
-    watch.pipeline.wait_idle(5)
+    assert watch.pipeline.wait_idle(5)
     assert lib.catalog.counts()["vectors"] == 0
     assert lib.search("x").results == []
 
@@ -301,3 +300,111 @@ def test_lost_events_are_caught_by_rescans_even_during_a_backlog(live, monkeypat
     wait_for(lambda: lib.catalog.counts()["vectors"] == 60, what="all 60 indexed")
     assert watch.pipeline.summary.encoded == 60
     assert any(e.kind == "notice" and "lost" in e.detail for e in events)
+
+
+def test_edit_then_rename_reads_the_new_content(live):
+    lib, folder, _, _ = live
+    path = write_image(folder / "a.png", 1)
+    wait_for(lambda: embedded(lib, path))
+    write_image(path, 2, size=(100, 70))  # edited, then renamed before it settled
+    target = folder / "b.png"
+    path.rename(target)
+    from mediasift.pipeline.probe import file_digest
+
+    wait_for(
+        lambda: (
+            (lib.catalog.file_by_path(str(target)) or {}).get("hash") == file_digest(str(target))
+        ),
+        what="the edited content indexed under the new name",
+    )
+    assert lib.catalog.file_by_path(str(path)) is None
+
+
+def test_change_while_in_flight_is_read_again(live):
+    lib, folder, _, _ = live
+    path = folder / "busy.png"
+    encoder = lib._encoder
+    original = encoder.encode_prepared
+    started = []
+
+    def slow(items):
+        started.append(1)
+        time.sleep(SETTLE * 3)
+        return original(items)
+
+    encoder.encode_prepared = slow
+    try:
+        write_image(path, 1)
+        wait_for(lambda: started, what="encoding started")
+        write_image(path, 2, size=(90, 60))  # saved again while the first version encodes
+        from mediasift.pipeline.probe import file_digest
+
+        wait_for(
+            lambda: (
+                (lib.catalog.file_by_path(str(path)) or {}).get("hash") == file_digest(str(path))
+            ),
+            what="second version indexed",
+        )
+    finally:
+        encoder.encode_prepared = original
+
+
+def test_file_deleted_while_queued_leaves_no_ghost_row(live):
+    lib, folder, watch, _ = live
+    watch.pipeline.pause()
+    path = write_image(folder / "queued.png", 1)
+    wait_for(lambda: watch.pipeline.progress.total == 1, what="queued")
+    path.unlink()
+    time.sleep(watch.watcher.grace + 0.5)  # the removal runs before the job does
+    watch.pipeline.resume()
+    assert watch.pipeline.wait_idle(10)
+    assert lib.catalog.file_by_path(str(path)) is None
+
+
+def test_quitting_during_reconcile_keeps_renamed_files(library, tmp_path):
+    folder = tmp_path / "watched"
+    for i in range(30):
+        write_image(folder / "trip" / f"p{i:02d}.png", i, size=(40, 30))
+    library.add_folder(folder)
+    library.index()
+    (folder / "trip").rename(folder / "holiday")  # renamed while the app was closed
+    watch = library.watch(settle=SETTLE)
+    watch.pipeline.pause()  # quit before the reconcile's moves are written
+    time.sleep(0.5)
+    watch.stop()
+    assert library.catalog.counts()["vectors"] == 30
+    summary = library.index()
+    assert (summary.encoded, summary.removed, summary.new) == (0, 0, 0)
+    assert len(library.catalog.paths_under(str(folder / "holiday"))) == 30
+
+
+def test_missing_or_vanishing_library_folder_keeps_its_files(library, tmp_path, monkeypatch):
+    import watchdog.observers
+
+    folder, away = tmp_path / "share", tmp_path / "share-offline"
+    for i in range(3):
+        write_image(folder / f"s{i}.png", i)
+    library.add_folder(folder)
+    library.index()
+    folder.rename(away)  # offline at start: the watch must start and keep the files
+    watch = library.watch(settle=SETTLE)
+    try:
+        assert watch.reconciled.wait(10)
+    finally:
+        watch.stop()
+    assert library.catalog.counts()["files"] == 3
+    away.rename(folder)
+
+    def no_inotify(*args, **kwargs):
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(watchdog.observers.Observer, "schedule", no_inotify)
+    watch = library.watch(settle=SETTLE)  # polled, like a network share
+    try:
+        assert watch.reconciled.wait(10)
+        folder.rename(away)  # the share goes offline while watched
+        time.sleep(watch.watcher.grace + 3)
+        assert watch.pipeline.wait_idle(5)
+    finally:
+        watch.stop()
+    assert library.catalog.counts()["files"] == 3

@@ -72,6 +72,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY(file_id, stage)
     );
     """,
+    # 2: the device a folder lives on, so an unmounted drive is not taken for emptied folders.
+    """
+    ALTER TABLE folders ADD COLUMN device INTEGER;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

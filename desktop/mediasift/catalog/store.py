@@ -68,6 +68,7 @@ class Catalog:
         migrate(conn)
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
+        self._depth = 0  # transaction nesting of the thread holding the lock
 
     def close(self) -> None:
         with self._lock:
@@ -75,19 +76,31 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; re-entrant within one thread."""
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; nested calls join the outer one.
+
+        Nesting is counted per thread rather than read from ``in_transaction``, so a failed
+        COMMIT (disk full) can never leave a transaction that later calls silently join.
+        """
         with self._lock:
             conn = self.db.conn
-            if conn.in_transaction:
-                yield conn
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield conn
+                finally:
+                    self._depth -= 1
                 return
             conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            finally:
+                self._depth = 0
 
     def _rows(self, sql: str, params: Sequence | dict = ()) -> list[dict]:
         with self._lock:
@@ -100,10 +113,11 @@ class Catalog:
 
     # --- folders -------------------------------------------------------------------------
 
-    def add_folder(self, path: str) -> int:
+    def add_folder(self, path: str, device: int | None = None) -> int:
         with self.transaction() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO folders(path, added_at) VALUES (?, ?)", (path, time.time())
+                "INSERT OR IGNORE INTO folders(path, added_at, device) VALUES (?, ?, ?)",
+                (path, time.time(), device),
             )
             return conn.execute("SELECT id FROM folders WHERE path = ?", (path,)).fetchone()[0]
 
@@ -119,7 +133,7 @@ class Catalog:
             return gone
 
     def folders(self) -> list[dict]:
-        return self._rows("SELECT id, path, added_at FROM folders ORDER BY path")
+        return self._rows("SELECT id, path, added_at, device FROM folders ORDER BY path")
 
     # --- files ---------------------------------------------------------------------------
 
@@ -136,6 +150,17 @@ class Catalog:
 
     def files_with_hash(self, digest: str) -> list[dict]:
         return self._rows("SELECT * FROM files WHERE hash = ? ORDER BY id", (digest,))
+
+    def twin_with_vector(self, digest: str, space_id: int | None) -> dict | None:
+        """An identical, successfully read file with a vector in the space (any such file
+        when there is no space: without a model there is no vector to want)."""
+        rows = self._rows(
+            "SELECT f.* FROM files f WHERE f.hash = ? AND f.status = 'indexed' AND (? IS NULL"
+            " OR EXISTS (SELECT 1 FROM segments s JOIN vectors v ON v.segment_id = s.id"
+            "  WHERE s.file_id = f.id AND v.space_id = ?)) ORDER BY f.id LIMIT 1",
+            (digest, space_id, space_id),
+        )
+        return rows[0] if rows else None
 
     def paths_under(self, folder: str) -> list[str]:
         rows = self._rows("SELECT path FROM files WHERE path >= ? AND path < ?", under(folder))
@@ -157,18 +182,11 @@ class Catalog:
             )
             return cur.lastrowid
 
-    def delete_path(self, path: str) -> list[int]:
-        """Forget the file at ``path`` if known; returns the vector ids removed."""
+    def delete_path(self, path: str) -> list[int] | None:
+        """Forget the file at ``path``; returns the vector ids removed, None if it was unknown."""
         with self.transaction() as conn:
             row = conn.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
-            return self.delete_files([row[0]]) if row else []
-
-    def update_file(self, file_id: int, **values) -> None:
-        if not values:
-            return
-        cols = ", ".join(f"{k} = ?" for k in values)
-        with self.transaction() as conn:
-            conn.execute(f"UPDATE files SET {cols} WHERE id = ?", (*values.values(), file_id))
+            return self.delete_files([row[0]]) if row else None
 
     def move_file(self, file_id: int, folder_id: int, path: str, size: int, mtime: float) -> None:
         """A renamed or moved file keeps its id, segments and vectors."""
@@ -178,16 +196,25 @@ class Catalog:
                 (folder_id, path, Path(path).name, size, mtime, file_id),
             )
 
-    def move_tree(self, old: str, new: str, folder_id: int) -> int:
-        """Rewrite every path under folder ``old`` to lie under ``new``: one cheap update."""
+    def move_tree(self, old: str, new: str, folder_id: int) -> tuple[int, list[int]]:
+        """Rewrite every path under folder ``old`` to lie under ``new``: one cheap update.
+
+        A folder can only be renamed onto a missing or empty one, so rows still under ``new``
+        are leftovers of a deleted folder: they go first. Returns (paths moved, vector ids
+        of the leftovers removed).
+        """
         low, high = under(old)
         with self.transaction() as conn:
+            stale = [r[0] for r in conn.execute(
+                "SELECT id FROM files WHERE path >= ? AND path < ?", under(new)
+            )]  # fmt: skip
+            gone = self.delete_files(stale)
             cur = conn.execute(
                 "UPDATE files SET path = ? || substr(path, ?), folder_id = ?"
                 " WHERE path >= ? AND path < ?",
                 (new.rstrip("/"), len(old.rstrip("/")) + 1, folder_id, low, high),
             )
-            return cur.rowcount
+            return cur.rowcount, gone
 
     def delete_files(self, file_ids: Iterable[int]) -> list[int]:
         """Delete files (segments, vectors and stages cascade); returns the vector ids removed."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import threading
 import zlib
 from collections.abc import Collection
@@ -24,6 +25,7 @@ import hnswlib
 import numpy as np
 
 from mediasift.catalog import Catalog
+from mediasift.fsutil import sweep_stale
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,12 @@ EF_CONSTRUCTION = 200
 M = 16
 #: Compact (rebuild without tombstones) when this share of elements is deleted.
 COMPACT_RATIO = 0.25
+
+
+def _temp(folder: Path, name: str) -> str:
+    fd, path = tempfile.mkstemp(dir=folder, prefix=name + ".", suffix=".tmp")
+    os.close(fd)
+    return path
 
 
 def _crc32(path: Path) -> int:
@@ -121,8 +129,9 @@ class VectorIndex:
         return bool(missing or stale)
 
     def save(self, catalog: Catalog | None = None) -> None:
-        """Write atomically: index to a temp file, then its sidecar, then both renamed.
+        """Write atomically: index and sidecar to fresh temp files, then both renamed.
 
+        Temp names are unique, so two processes saving at once cannot take each other's file.
         With a catalog given, a heavily deleted index is compacted first.
         """
         with self._lock:
@@ -130,23 +139,28 @@ class VectorIndex:
                 self._index.element_count, 1
             ):
                 self._rebuild(catalog)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".hnsw.tmp")
-            self._index.save_index(str(tmp))
-            meta = {
-                "dim": self.dim,
-                "count": self._index.element_count,
-                "deleted": sorted(self._deleted),
-                "size": tmp.stat().st_size,
-                "crc32": _crc32(tmp),
-            }
-            meta_tmp = self.meta_path.with_suffix(".json.tmp")
-            meta_tmp.write_text(json.dumps(meta))
-            for written in (tmp, meta_tmp):
-                with written.open("rb") as fh:
-                    os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-            os.replace(meta_tmp, self.meta_path)
+            folder = self.path.parent
+            folder.mkdir(parents=True, exist_ok=True)
+            sweep_stale(folder, "*.tmp")
+            temps = [Path(_temp(folder, self.path.name)), Path(_temp(folder, self.meta_path.name))]
+            try:
+                self._index.save_index(str(temps[0]))
+                meta = {
+                    "dim": self.dim,
+                    "count": self._index.element_count,
+                    "deleted": sorted(self._deleted),
+                    "size": temps[0].stat().st_size,
+                    "crc32": _crc32(temps[0]),
+                }
+                temps[1].write_text(json.dumps(meta))
+                for written in temps:
+                    with written.open("rb") as fh:
+                        os.fsync(fh.fileno())
+                os.replace(temps[0], self.path)
+                os.replace(temps[1], self.meta_path)
+            finally:
+                for leftover in temps:
+                    leftover.unlink(missing_ok=True)
 
     # --- changes and queries -----------------------------------------------------------
 

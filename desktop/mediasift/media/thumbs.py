@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from pathlib import Path
 
 from PIL import Image
@@ -33,17 +32,3 @@ def save_thumbnail(image: Image.Image, cache_dir: Path, digest: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
-
-
-def sweep_partials(cache_dir: Path, older_than: float = 600.0) -> int:
-    """Delete temp files a killed process left behind (old enough to be nobody's work now)."""
-    cutoff = time.time() - older_than
-    swept = 0
-    for partial in cache_dir.glob("*/*.part"):
-        try:
-            if partial.stat().st_mtime < cutoff:
-                partial.unlink()
-                swept += 1
-        except OSError:
-            continue
-    return swept

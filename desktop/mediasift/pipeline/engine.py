@@ -27,13 +27,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from mediasift.catalog import Catalog
+from mediasift.fsutil import sweep_stale
 from mediasift.index.vectors import VectorIndex
-from mediasift.media.thumbs import sweep_partials
-from mediasift.pipeline.probe import Job, Outcome, embed_stage, has_vector, probe
+from mediasift.pipeline.probe import Job, Outcome, embed_stage, probe
 from mediasift.pipeline.progress import Event, Progress
+from mediasift.pipeline.scanner import vanished
 
 if TYPE_CHECKING:
     from mediasift.models.encoder import Encoder
@@ -59,17 +58,6 @@ class IndexSummary:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def vanished(path: str) -> bool:
-    """Truly gone, not merely unreadable now (an unmounted or locked folder keeps its files)."""
-    try:
-        os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return True
-    except OSError:
-        return False
-    return False
 
 
 def _yield_to_encoder() -> None:
@@ -133,7 +121,7 @@ class Pipeline:
     # --- control -------------------------------------------------------------------------
 
     def start(self) -> Pipeline:
-        sweep_partials(self.thumbs)
+        sweep_stale(self.thumbs, "*/*.part")
         for thread in self._threads:
             thread.start()
         return self
@@ -164,11 +152,14 @@ class Pipeline:
         self.progress.paused = False
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until every submitted job and op is written (or the pipeline stops)."""
+        """Block until every submitted job and op is written; False on timeout or stop."""
         with self._lock:
-            return self._lock.wait_for(
-                lambda: self._pending == 0 or self._stopping.is_set(), timeout
-            )
+            self._lock.wait_for(lambda: self._pending == 0 or self._stopping.is_set(), timeout)
+            return self._pending == 0 and not self._stopping.is_set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
 
     def stop(self) -> None:
         """Finish what is in flight, drop the queue, save the index, end the threads."""
@@ -245,17 +236,18 @@ class Pipeline:
                 self._writes.put(outcome)
 
     def _encode(self, batch: list[Outcome]) -> list[Outcome]:
+        """Vectors for a batch; a failure costs only the items that cause it, which stay
+        readable and without their embed stage, so a later run retries them."""
         assert self.encoder is not None
         try:
             vectors = self.encoder.encode_prepared([o.payload for o in batch])
+            for outcome, vector in zip(batch, vectors, strict=True):
+                outcome.vector, outcome.payload = vector, None
         except Exception as exc:
             if len(batch) > 1:  # find the one item that breaks the batch
                 return [r for o in batch for r in self._encode([o])]
             log.warning("Model failed on %s: %s", batch[0].job.path, exc)
-            batch[0].status, batch[0].error = "failed", f"the model could not encode it ({exc})"
-            return batch
-        for outcome, vector in zip(batch, vectors, strict=True):
-            outcome.vector, outcome.payload = vector, None
+            batch[0].payload, batch[0].error = None, f"the model could not encode it ({exc})"
         return batch
 
     # --- the writer thread ---------------------------------------------------------------
@@ -294,11 +286,15 @@ class Pipeline:
 
     def _save(self) -> None:
         """Save the index; big indexes save less often (a save holds the GIL: ~0.3 s at 100k),
-        which costs nothing in safety since the next open catches up from the catalog."""
+        which costs nothing in safety since the next open catches up from the catalog. A
+        failed save (disk full) is logged and retried later: the catalog has the work."""
         started = time.monotonic()
         if self.vindex is not None and self._dirty:
-            self.vindex.save(self.catalog)
-        self._dirty = False
+            try:
+                self.vindex.save(self.catalog)
+                self._dirty = False
+            except Exception:
+                log.exception("Saving the vector index failed; will retry")
         self._saved_at = time.monotonic()
         self._save_interval = max(self.save_every, 20 * (self._saved_at - started))
 
@@ -312,12 +308,12 @@ class Pipeline:
             return
         self._release(job)
         self.progress.advance(
-            job.path, failed=outcome.status == "failed", encoded=outcome.vector is not None
+            job.path, failed=outcome.error is not None, encoded=outcome.vector is not None
         )
-        if outcome.status in ("decoded", "reuse"):
-            self.progress.emit(Event("indexed", job.path))
-        elif outcome.status == "failed":
+        if outcome.error is not None:
             self.progress.emit(Event("failed", job.path, outcome.error))
+        elif outcome.status in ("decoded", "reuse"):
+            self.progress.emit(Event("indexed", job.path))
 
     def _write(self, outcome: Outcome) -> Job | None:
         """Record one outcome; returns a job to redo when reuse turned out impossible."""
@@ -325,84 +321,93 @@ class Pipeline:
         if outcome.status == "unchanged":
             summary.unchanged += 1
             return None
-        if outcome.status == "vanished":
-            self.forget(job.path)
+        if outcome.status == "vanished" or (job.file_id is None and self.gone(job.path)):
+            self.forget(job.path)  # deleted while it waited: no row for a file that is gone
             return None
         if outcome.status == "reuse":
             return self._reuse(outcome)
-        if job.file_id is None:
-            self.forget(job.path)
-            facts = {"hash": outcome.digest, "kind": outcome.kind, **outcome.facts}
-            if outcome.status == "failed":
-                facts.update(status="failed", error=outcome.error)
-                summary.failed.append({"path": job.path, "reason": outcome.error})
-            elif outcome.status == "ignored":
-                facts["status"] = "ignored"
-                summary.ignored += 1
-            else:
-                facts["status"] = "indexed"
-                summary.new += 1
-            with self.catalog.transaction():
-                file_id = self.catalog.insert_file(
-                    job.folder_id, job.path, job.size, job.mtime, **facts
-                )
-                vector_id = self._store_vector(file_id, outcome)
-        else:
-            if outcome.status == "failed":
-                summary.failed.append({"path": job.path, "reason": outcome.error})
-            vector_id = self._store_vector(job.file_id, outcome)
-        if vector_id is not None:
-            summary.encoded += 1
-            self.vindex.add(np.array([vector_id]), outcome.vector[None, :])
-            self._dirty = True
+        if outcome.error is not None:  # unreadable, or the model failed on it
+            summary.failed.append({"path": job.path, "reason": outcome.error})
+        if job.file_id is not None:  # a known file that only lacked its vector
+            self._index_vectors(self._store_vector(job.file_id, outcome))
+            return None
+        facts = {"hash": outcome.digest, "kind": outcome.kind, **outcome.facts}
+        if outcome.status == "failed":
+            facts.update(status="failed", error=outcome.error)
+        elif outcome.status == "ignored":
+            facts["status"] = "ignored"
+            summary.ignored += 1
+        else:  # read fine; a model failure leaves it without its embed stage, to retry
+            facts["status"] = "indexed"
+            summary.new += 1
+        self._replace_row(job, facts, lambda file_id: self._store_vector(file_id, outcome))
         return None
 
-    def _store_vector(self, file_id: int, outcome: Outcome) -> int | None:
+    def _store_vector(self, file_id: int, outcome: Outcome) -> list[int]:
         if outcome.vector is None or self.space_id is None:
-            return None
+            return []
         with self.catalog.transaction():
             segment_id = self.catalog.image_segment(file_id)
-            (vector_id,) = self.catalog.add_vectors(self.space_id, [(segment_id, outcome.vector)])
+            ids = self.catalog.add_vectors(self.space_id, [(segment_id, outcome.vector)])
             self.catalog.set_stage(file_id, embed_stage(self.space_id), "done")
-        return vector_id
+        self.summary.encoded += 1
+        return ids
+
+    def _replace_row(self, job: Job, facts: dict, work: Callable[[int], list[int]]) -> None:
+        """One transaction: the old row at this path goes, the new row and its vectors come."""
+        with self.catalog.transaction():
+            old = self.catalog.delete_path(job.path) or []
+            file_id = self.catalog.insert_file(
+                job.folder_id, job.path, job.size, job.mtime, **facts
+            )
+            new = work(file_id)
+        self.drop(old)
+        self._index_vectors(new)
 
     def _reuse(self, outcome: Outcome) -> Job | None:
+        """Same content as a known file: a move when that file is gone, else a copy."""
         job = outcome.job
-        twins = [
-            t
-            for t in self.catalog.files_with_hash(outcome.digest)
-            if t["status"] == "indexed" and t["path"] != job.path
-        ]
-        gone = [t for t in twins if vanished(t["path"])]
-        if gone:
-            self.forget(job.path)
-            self.catalog.move_file(gone[0]["id"], job.folder_id, job.path, job.size, job.mtime)
+        moved = next(
+            (
+                t
+                for t in self.catalog.files_with_hash(outcome.digest)
+                if t["status"] == "indexed" and t["path"] != job.path and self.gone(t["path"])
+            ),
+            None,
+        )
+        if moved is not None:
+            with self.catalog.transaction():
+                old = self.catalog.delete_path(job.path) or []
+                self.catalog.move_file(moved["id"], job.folder_id, job.path, job.size, job.mtime)
+            self.drop(old)
             self.summary.moved += 1
             return None
-        if not twins or not has_vector(self.catalog, outcome.digest, self.space_id):
+        twin = self.catalog.twin_with_vector(outcome.digest, self.space_id)
+        if twin is None or twin["path"] == job.path:
             job.force_decode = True
             return job
-        twin = twins[0]
         facts = {k: twin[k] for k in ("hash", "kind", "width", "height", "captured_at")}
-        self.forget(job.path)
-        with self.catalog.transaction():
-            file_id = self.catalog.insert_file(
-                job.folder_id, job.path, job.size, job.mtime, status="indexed", **facts
-            )
-            copied = self.catalog.copy_work(twin["id"], file_id)
-        if self.vindex is not None and copied:
-            self.vindex.add(*self.catalog.vectors(self.space_id, copied))
-            self._dirty = True
+        facts["status"] = "indexed"
+        self._replace_row(job, facts, lambda file_id: self.catalog.copy_work(twin["id"], file_id))
         self.summary.new += 1
         return None
 
+    def _index_vectors(self, vector_ids: list[int]) -> None:
+        if vector_ids and self.vindex is not None:
+            self.vindex.add(*self.catalog.vectors(self.space_id, vector_ids))
+            self._dirty = True
+
     # --- path operations (writer thread, or a caller while the pipeline is stopped) ------
+
+    def gone(self, path: str) -> bool:
+        """Deleted for real: its library folder is there (mounted) and the file is not."""
+        return vanished(path, self.catalog.folders())
 
     def forget(self, path: str) -> bool:
         """Drop the file at ``path`` from catalog and index; True when it was known."""
-        known = self.catalog.file_by_path(path) is not None
-        self._drop(self.catalog.delete_path(path))
-        return known
+        dropped = self.catalog.delete_path(path)
+        self.drop(dropped or [])
+        return dropped is not None
 
     def remove(self, path: str) -> None:
         """A file left the library: forget it, count it, tell the listeners."""
@@ -414,7 +419,8 @@ class Pipeline:
         for path in self.catalog.paths_under(folder):
             self.remove(path)
 
-    def _drop(self, vector_ids: list[int]) -> None:
+    def drop(self, vector_ids: list[int]) -> None:
+        """Take vectors whose catalog rows are gone out of the index."""
         if vector_ids and self.vindex is not None:
             self.vindex.remove(vector_ids)
             self._dirty = True

@@ -10,14 +10,13 @@ old row by content hash (a path update) before that row could be taken for a del
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 
 from mediasift.catalog import Catalog, FileState
-from mediasift.pipeline.engine import BACKLOG, IndexSummary, Pipeline, vanished
+from mediasift.pipeline.engine import BACKLOG, IndexSummary, Pipeline
 from mediasift.pipeline.probe import Job, embed_stage
-from mediasift.pipeline.scanner import Problem, scan
+from mediasift.pipeline.scanner import MISSING_FOLDER, Problem, root_available, scan
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +30,8 @@ def plan(
     missing: list[FileState] = []
     problems: list[Problem] = []
     for folder in folders:
-        if not os.path.isdir(folder["path"]):  # unmounted drive, offline share: keep its files
-            problems.append(Problem(folder["path"], "library folder is missing (unmounted?)"))
+        if not root_available(folder):  # unmounted drive, offline share: keep its files
+            problems.append(Problem(folder["path"], MISSING_FOLDER))
             continue
         states = catalog.file_states(folder["id"])
         for entry in scan(Path(folder["path"]), problems):
@@ -54,8 +53,10 @@ def plan(
 def remove_missing(pipeline: Pipeline, missing: list[FileState]) -> None:
     """Rows not seen on disk, and not claimed by a move meanwhile, leave catalog and index."""
     for state in missing:
+        if pipeline.stopping:  # quitting: queued moves were dropped, so decide nothing now
+            return
         row = pipeline.catalog.file_by_id(state.id)
-        if row is not None and row["path"] == state.path and vanished(state.path):
+        if row is not None and row["path"] == state.path and pipeline.gone(state.path):
             pipeline.remove(state.path)
 
 
@@ -71,7 +72,7 @@ def submit_changes(pipeline: Pipeline, folders: list[dict]) -> list[FileState]:
 def remove_when_idle(pipeline: Pipeline, missing: list[FileState], cancelled=lambda: False) -> None:
     """Once the queued files are written (moves matched), remove the rows still missing."""
     while not pipeline.wait_idle(0.2):
-        if cancelled():
+        if cancelled() or pipeline.stopping:
             return
     pipeline.call(lambda: remove_missing(pipeline, missing))
     pipeline.wait_idle()

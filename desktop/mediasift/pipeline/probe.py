@@ -61,16 +61,6 @@ def file_digest(path: str) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def has_vector(catalog: Catalog, digest: str, space_id: int | None) -> bool:
-    """Whether an identical, successfully read file already carries the work we would do."""
-    for twin in catalog.files_with_hash(digest):
-        if twin["status"] != "indexed":
-            continue
-        if space_id is None or catalog.file_vector(twin["id"], space_id) is not None:
-            return True
-    return False
-
-
 def already_done(catalog: Catalog, job: Job, space_id: int | None) -> bool:
     """The same file (path, size, mtime) is already fully handled: a repeated event or scan."""
     row = catalog.file_by_path(job.path)
@@ -100,7 +90,11 @@ def probe(
                 return Outcome(job, "failed", error="empty file (0 bytes)")
             return Outcome(job, "failed", error="not a valid image (content is not an image)")
         digest = file_digest(job.path)
-        if job.file_id is None and not job.force_decode and has_vector(catalog, digest, space_id):
+        if (
+            job.file_id is None
+            and not job.force_decode
+            and catalog.twin_with_vector(digest, space_id) is not None
+        ):
             return Outcome(job, "reuse", digest=digest, kind=kind)
         side = max(encoder.image_size if encoder else 0, THUMB_SIDE)
         decoded = decode_image(path, side)

@@ -1,7 +1,8 @@
 """Progress and events as plain data, so the CLI and the GUI observe the pipeline the same way.
 
-The pipeline updates one Progress from its writer thread; listeners are called there and must
-return quickly (the GUI re-posts to its main thread, the CLI redraws a line).
+The pipeline updates one Progress from its writer thread; listeners are called there (the
+watcher's notices come from the thread that noticed) and must return quickly: the GUI re-posts
+to its main thread, the CLI redraws a line.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ TEMP_SUFFIXES = {
 }  # fmt: skip
 
 
+BAD_NAME = "file name is not valid UTF-8; rename it to index it"
+MISSING_FOLDER = "library folder is missing (unmounted drive or offline share?); files kept"
+
+
 @dataclass(frozen=True)
 class Entry:
     path: str
@@ -45,7 +49,7 @@ def is_ignored(name: str) -> bool:
     )
 
 
-def _valid_name(path: str) -> bool:
+def valid_name(path: str) -> bool:
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
@@ -73,7 +77,7 @@ def scan(folder: Path, problems: list[Problem]) -> Iterator[Entry]:
         for entry in entries:
             if is_ignored(entry.name):
                 continue
-            if not _valid_name(entry.path):
+            if not valid_name(entry.path):
                 shown = os.fsencode(entry.path).decode("utf-8", "replace")
                 problems.append(
                     Problem(shown, "file name is not valid UTF-8; rename it to index it")
@@ -88,3 +92,38 @@ def scan(folder: Path, problems: list[Problem]) -> Iterator[Entry]:
                 stack.append(entry.path)
             elif stat.S_ISREG(st.st_mode):
                 yield Entry(entry.path, st.st_size, st.st_mtime)
+
+
+def folder_for(folders: list[dict], path: str) -> dict | None:
+    """The library folder (catalog row) holding ``path``; the deepest when nested."""
+    best = None
+    for folder in folders:
+        root = folder["path"].rstrip("/")
+        if path.startswith(root + "/") and (best is None or len(root) > len(best["path"])):
+            best = folder
+    return best
+
+
+def root_available(folder: dict) -> bool:
+    """The library folder is there and on the device it was added from (not unmounted)."""
+    try:
+        st = os.stat(folder["path"])
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and folder.get("device") in (None, st.st_dev)
+
+
+def vanished(path: str, folders: list[dict] | None = None) -> bool:
+    """Truly gone: not merely unreadable, and not on an unmounted drive or offline share
+    (then its library folder is unavailable and its files are kept)."""
+    if folders is not None:
+        root = folder_for(folders, path)
+        if root is not None and not root_available(root):
+            return False
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False

@@ -23,10 +23,19 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from mediasift.pipeline.engine import LIVE, Pipeline, vanished
+from mediasift.pipeline.engine import LIVE, Pipeline
 from mediasift.pipeline.probe import Job
 from mediasift.pipeline.progress import Event
-from mediasift.pipeline.scanner import is_ignored, scan
+from mediasift.pipeline.scanner import (
+    BAD_NAME,
+    MISSING_FOLDER,
+    folder_for,
+    is_ignored,
+    root_available,
+    scan,
+    valid_name,
+    vanished,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +139,10 @@ class Watcher:
     def start(self) -> Watcher:
         handler = _Handler(self)
         for folder in self.folders:
-            self._observers.append(self._observe(handler, folder["path"]))
+            if root_available(folder):
+                self._observers.append(self._observe(handler, folder["path"]))
+            else:  # unmounted or offline: its files stay; watching resumes with the next start
+                self._notice(folder["path"], MISSING_FOLDER)
         self._overflow.install()
         self._ticker.start()
         return self
@@ -147,13 +159,16 @@ class Watcher:
                 f"Live updates for {path} use polling every {POLL_INTERVAL:.0f} s: native file "
                 f"events are unavailable ({reason}). Raising fs.inotify.max_user_watches helps."
             )
-            log.warning("%s", notice)
             self.polling.append(path)
-            self.pipeline.progress.emit(Event("notice", path, notice))
+            self._notice(path, notice)
             observer = PollingObserver(timeout=POLL_INTERVAL)
             observer.schedule(handler, path, recursive=True)
             observer.start()
             return observer
+
+    def _notice(self, path: str, text: str) -> None:
+        log.warning("%s: %s", path, text)
+        self.pipeline.progress.emit(Event("notice", path, text))
 
     def stop(self) -> None:
         self._stop.set()
@@ -182,7 +197,9 @@ class Watcher:
             self._removals[path] = (time.monotonic() + self.grace, is_dir)
 
     def _remove_if_gone(self, path: str, is_dir: bool) -> None:
-        if vanished(path):
+        if any(f["path"] == path for f in self.folders):  # a library folder itself went away
+            self._notice(path, MISSING_FOLDER)
+        elif vanished(path, self.folders):
             (self.pipeline.remove_tree if is_dir else self.pipeline.remove)(path)
 
     def _lost_events(self) -> None:
@@ -206,28 +223,35 @@ class Watcher:
                     return
                 self._rescan_wanted = False
             time.sleep(self.debouncer.settle)  # let the burst land first
-            self.rescan()
+            try:
+                self.rescan()
+            except Exception:
+                log.exception("Rescan failed")
 
     # --- events ----------------------------------------------------------------------------
 
     def folder_of(self, path: str) -> dict | None:
         """The library folder holding ``path`` (None: outside, or under a hidden/temp part)."""
-        for folder in self.folders:
-            root = folder["path"]
-            if path.startswith(root.rstrip("/") + "/"):
-                parts = Path(path[len(root) :]).parts[1:]
-                return None if any(is_ignored(p) for p in parts) else folder
-        return None
+        folder = folder_for(self.folders, path)
+        if folder is None:
+            return None
+        parts = Path(path[len(folder["path"].rstrip("/")) :]).parts[1:]
+        return None if any(is_ignored(p) for p in parts) else folder
 
     def handle(self, event: FileSystemEvent) -> None:
         kind = event.event_type
         src = os.fsdecode(event.src_path)
         if kind in ("opened", "closed_no_write"):
             return
+        dest = os.fsdecode(event.dest_path) if kind == "moved" else src
+        if not valid_name(dest):
+            shown = os.fsencode(dest).decode("utf-8", "replace")
+            self.pipeline.progress.emit(Event("failed", shown, BAD_NAME))
+            return
         if kind == "moved":
             if event.is_synthetic:
                 return  # one per file inside a moved folder: the folder's own event covers them
-            self._moved(src, os.fsdecode(event.dest_path), event.is_directory)
+            self._moved(src, dest, event.is_directory)
         elif kind == "deleted":
             self.debouncer.discard(src)
             self._remove_later(src, event.is_directory)
@@ -249,13 +273,15 @@ class Watcher:
             self.pipeline.call(lambda: self._move_file(src, dest, target))
 
     def _move_tree(self, src: str, dest: str, target: dict) -> None:
-        """Writer thread: one UPDATE for the whole tree, then pick up anything unknown."""
-        moved = self.pipeline.catalog.move_tree(src, dest, target["id"])
+        """Writer thread: one UPDATE for the whole tree; a folder from outside is scanned."""
+        moved, stale = self.pipeline.catalog.move_tree(src, dest, target["id"])
+        self.pipeline.drop(stale)
         log.info("Folder %s -> %s: %d paths updated", src, dest, moved)
         if moved:
             self.pipeline.summary.moved += moved
             self.pipeline.progress.emit(Event("moved", dest, src))
-        self._scan_in(dest)
+        else:
+            self._scan_in(dest)
 
     def _move_file(self, src: str, dest: str, target: dict) -> None:
         """Writer thread: a known file keeps its row; an unknown one (a.part -> a) is new."""
@@ -263,14 +289,18 @@ class Watcher:
         if row is None:
             self.debouncer.touch(dest)
             return
+        self.pipeline.forget(dest)  # a file replaced by the move
+        # The row keeps its own size and time: if the file was also edited before the rename,
+        # they differ from the disk and the new content is read like any change.
+        self.pipeline.catalog.move_file(row["id"], target["id"], dest, row["size"], row["mtime"])
+        self.pipeline.summary.moved += 1
+        self.pipeline.progress.emit(Event("moved", dest, src))
         try:
             st = os.stat(dest)
         except OSError:
             return
-        self.pipeline.forget(dest)  # a file replaced by the move
-        self.pipeline.catalog.move_file(row["id"], target["id"], dest, st.st_size, st.st_mtime)
-        self.pipeline.summary.moved += 1
-        self.pipeline.progress.emit(Event("moved", dest, src))
+        if (st.st_size, st.st_mtime) != (row["size"], row["mtime"]):
+            self.debouncer.touch(dest)
 
     def _scan_in(self, folder: str) -> None:
         """Files of a folder that appeared at once; they settle like any other new file."""
@@ -280,8 +310,9 @@ class Watcher:
 
     def _ready(self, path: str, st: os.stat_result) -> None:
         folder = self.folder_of(path)
-        if folder is not None:
-            self.pipeline.submit(Job(path, folder["id"], st.st_size, st.st_mtime), LIVE)
+        job = Job(path, folder["id"], st.st_size, st.st_mtime) if folder else None
+        if job is not None and not self.pipeline.submit(job, LIVE):
+            self.debouncer.touch(path)  # in flight now: read it again once that one is written
 
 
 class _OverflowHook(logging.Handler):

@@ -57,42 +57,27 @@ def _query(args: argparse.Namespace) -> int:
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="measure indexing and query speed")
     bsub = bench.add_subparsers(dest="bench", required=True)
-    model_help = "model folder or hub id (default: a random-weight CLIP ViT-B/32 built locally)"
 
-    index = bsub.add_parser("index", help="pipeline vs model-only images/s on large JPEGs")
+    def bench_command(name: str, text: str, run) -> argparse.ArgumentParser:
+        sub = bsub.add_parser(name, help=text)
+        sub.add_argument(
+            "--model", help="model folder or hub id (default: a random CLIP ViT-B/32 made here)"
+        )
+        sub.add_argument("--json", action="store_true", help="print the figures as JSON")
+        sub.set_defaults(run=run)
+        return sub
+
+    index = bench_command("index", "pipeline vs model-only images/s on large JPEGs", _index)
     index.add_argument("--images", type=int, default=64)
     index.add_argument("--megapixels", type=float, default=12.0)
     index.add_argument("--batch-size", type=int, default=16)
-    index.add_argument("--model", help=model_help)
-    index.add_argument("--json", action="store_true")
-    index.set_defaults(run=_index)
-
-    rename = bsub.add_parser("rename", help="re-encodes caused by renaming every indexed file")
+    rename = bench_command("rename", "re-encodes caused by renaming every indexed file", _rename)
     rename.add_argument("--files", type=int, default=1000)
-    rename.add_argument("--model", help=model_help)
-    rename.add_argument("--json", action="store_true")
-    rename.set_defaults(run=_rename)
-
-    crash = bsub.add_parser(
-        "crash", help="SIGKILL the indexer at random moments, check the library"
-    )
+    crash = bench_command("crash", "SIGKILL the indexer at random, check the library", _crash)
     crash.add_argument("--kills", type=int, default=50)
     crash.add_argument("--files", type=int, default=300)
-    crash.add_argument("--model", help=model_help)
-    crash.add_argument("--json", action="store_true")
-    crash.set_defaults(run=_crash)
-
-    watch = bsub.add_parser(
-        "watch", help="new-file latency and a burst dropped into a watched folder"
-    )
+    watch = bench_command("watch", "new-file latency; a burst into a watched folder", _watch)
     watch.add_argument("--files", type=int, default=10000)
-    watch.add_argument("--model", help=model_help)
-    watch.add_argument("--json", action="store_true")
-    watch.set_defaults(run=_watch)
-
-    query = bsub.add_parser("query", help="text query latency at several library sizes")
+    query = bench_command("query", "text query latency at several library sizes", _query)
     query.add_argument("--sizes", default="10000,100000", help="comma-separated item counts")
     query.add_argument("--queries", type=int, default=200)
-    query.add_argument("--model", help=model_help)
-    query.add_argument("--json", action="store_true")
-    query.set_defaults(run=_query)

@@ -72,3 +72,17 @@ def test_failed_commit_leaves_no_open_transaction(tmp_path, monkeypatch):
     catalog.insert_file(folder, "/pics/b.jpg", 1, 1.0, status="indexed")
     other = sqlite3.connect(tmp_path / "c.sqlite3")  # another process sees it committed
     assert other.execute("SELECT count(*) FROM files").fetchone()[0] == 1
+
+
+def test_older_catalog_is_migrated_in_place(tmp_path):
+    from mediasift.catalog.schema import MIGRATIONS
+
+    path = tmp_path / "c.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0] + "PRAGMA user_version=1;")
+    conn.execute("INSERT INTO folders(path, added_at) VALUES ('/kept', 0)")
+    conn.commit()
+    conn.close()
+    catalog = Catalog(path)
+    assert catalog.folders() == [{"id": 1, "path": "/kept", "added_at": 0.0, "device": None}]
+    assert catalog.db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

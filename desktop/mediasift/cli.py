@@ -207,9 +207,24 @@ def _run(lib: Library, args) -> int:
     if args.json:
         _print_json(report)
     else:
-        for key, value in report.items():
-            print(f"{key}: {value}")
+        _print_report(report)
     return 0 if report.get("catalog_ok", True) else 1
+
+
+def _print_report(report: dict) -> None:
+    """Plain lines for people: lists one item per line, records as 'key value' pairs."""
+    for key, value in report.items():
+        label = key.replace("_", " ")
+        if isinstance(value, list):
+            print(f"{label}: {len(value) if value else 'none'}")
+            for item in value:
+                if isinstance(item, dict):
+                    item = "  ".join(f"{v}" for v in item.values())
+                print(f"  {item}")
+        elif isinstance(value, dict):
+            print(f"{label}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
+        else:
+            print(f"{label}: {value}")
 
 
 def main(argv: list[str] | None = None) -> int:

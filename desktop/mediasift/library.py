@@ -201,7 +201,11 @@ class Library:
             missing = submit_changes(pipeline, rows)
             threading.Thread(target=remove_when_idle, args=(pipeline, missing), daemon=True).start()
 
-        watcher = Watcher(pipeline, rows, settle, rescan).start()
+        try:
+            watcher = Watcher(pipeline, rows, settle, rescan).start()
+        except BaseException:
+            pipeline.stop()
+            raise
         watch = Watch(pipeline, watcher, self.settings.pause_on_battery)
 
         def first_scan() -> None:

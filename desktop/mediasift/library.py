@@ -251,11 +251,11 @@ class Library:
         return response
 
     def _encode_file(self, path: Path):
+        """The vector of an image on disk: an identical indexed file's, else encoded now."""
         try:
-            for twin in self.catalog.files_with_hash(file_digest(str(path))):
-                vector = self.catalog.file_vector(twin["id"], self._space_id)
-                if vector is not None:
-                    return vector
+            twin = self.catalog.twin_with_vector(file_digest(str(path)), self._space_id)
+            if twin is not None:
+                return self.catalog.file_vector(twin["id"], self._space_id)
             decoded = decode_image(path, self._encoder.image_size)
         except (OSError, MediaError) as exc:
             raise LibraryError(f"Cannot read {path}: {exc}") from exc

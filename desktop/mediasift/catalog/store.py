@@ -55,6 +55,13 @@ def under(folder: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + chr(ord("/") + 1)
 
 
+def _in_chunks(ids: Sequence[int]) -> Iterator[tuple[list[int], str]]:
+    """(ids, "?,?,…") pieces small enough for SQLite's limit on bound parameters."""
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        yield chunk, ",".join("?" * len(chunk))
+
+
 class Catalog:
     """Typed queries over the catalog database; every method is one short transaction."""
 
@@ -221,9 +228,7 @@ class Catalog:
         ids = list(file_ids)
         gone: list[int] = []
         with self.transaction() as conn:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
+            for chunk, marks in _in_chunks(ids):
                 gone += [
                     r[0]
                     for r in conn.execute(
@@ -315,9 +320,7 @@ class Catalog:
                 rows = self.db.conn.execute(sql + " ORDER BY id", (space_id,)).fetchall()
             else:
                 rows = []
-                for start in range(0, len(ids), 500):
-                    chunk = list(ids[start : start + 500])
-                    marks = ",".join("?" * len(chunk))
+                for chunk, marks in _in_chunks(ids):
                     rows += self.db.conn.execute(
                         sql + f" AND id IN ({marks})", (space_id, *chunk)
                     ).fetchall()

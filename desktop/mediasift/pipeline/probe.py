@@ -99,8 +99,11 @@ def probe(
         side = max(encoder.image_size if encoder else 0, THUMB_SIDE)
         decoded = decode_image(path, side)
         save_thumbnail(decoded.image, thumbs, digest)
-        facts = {"width": decoded.width, "height": decoded.height}
-        facts["captured_at"] = decoded.captured_at
+        facts = {
+            "width": decoded.width,
+            "height": decoded.height,
+            "captured_at": decoded.captured_at,
+        }
         payload = encoder.prepare_image(decoded.image) if encoder else None
         return Outcome(job, "decoded", digest=digest, kind=kind, facts=facts, payload=payload)
     except FileNotFoundError:

@@ -95,6 +95,7 @@ class Debouncer:
             self._ready(path, st)
 
     def __len__(self) -> int:
+        """Paths still settling."""
         return len(self._pending)
 
 

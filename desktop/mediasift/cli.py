@@ -28,16 +28,20 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", type=int, default=20, help="number of results (default 20)")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument("--folder", help="only files under this folder")
-    parser.add_argument("--kind", help="only this kind of file (image)")
+    parser.add_argument(
+        "--kind", action="append", help="only this kind: image, screenshot, pdf, slides"
+    )
     parser.add_argument("--after", type=_date, help="taken on or after YYYY-MM-DD")
     parser.add_argument("--before", type=_date, help="taken before YYYY-MM-DD")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="mediasift", description="Find your own images by describing them."
+        prog="mediasift",
+        description="Find your own images, screenshots, slide decks and PDFs by describing them.",
     )
-    parser.add_argument("--model", help="hub id or local folder of the embedding model")
+    parser.add_argument("--model", help="hub id or local folder of the visual embedding model")
+    parser.add_argument("--text-model", help="hub id or local folder of the text embedding model")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -57,7 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--throttle", action="store_true", help="one core, to leave room")
     watch.add_argument("--json", action="store_true", help="print events as JSON lines")
 
-    search = sub.add_parser("search", help="find files by a description")
+    search = sub.add_parser(
+        "search",
+        help="find files by a description",
+        description="Find files by what they show, say or are called. Query syntax: "
+        'kind:slides|pdf|screenshot|image  before:2024-06  after:2024-01-15  in:FOLDER  "exact '
+        'phrase"  -word (exclude)  name:PART',
+    )
     search.add_argument("query")
     _add_search_options(search)
 
@@ -79,23 +89,20 @@ def _print_json(data) -> None:
     sys.stdout.write("\n")
 
 
-def _segment_text(segment: dict | None) -> str:
-    if not segment:
-        return ""
-    if segment.get("start") is not None:
-        minutes, seconds = divmod(int(segment["start"]), 60)
-        return f"  ({segment['kind']} at {minutes:02d}:{seconds:02d})"
-    return f"  ({segment['kind']} {segment['index'] + 1})"
-
-
 def _print_response(response: Response, as_json: bool) -> None:
     if as_json:
         _print_json([r.as_dict() for r in response.results])
     else:
         for r in response.results:
-            print(f"{r.score:6.3f}  {r.path}{_segment_text(r.segment)}")
+            where = f"  ({r.locator})" if r.locator else ""
+            why = f"  [{', '.join(r.why)}]" if r.why else ""
+            print(f"{r.score:6.3f}  {r.path}{where}{why}")
+            if r.snippet:
+                print(f"        {r.snippet}")
     if response.message:
         print(response.message, file=sys.stderr)
+    for signal, reason in response.missing.items():
+        print(f"Not searched by {signal}: {reason}", file=sys.stderr)
 
 
 def _index(lib: Library, args) -> int:
@@ -130,8 +137,12 @@ def _index(lib: Library, args) -> int:
         )
         for failure in summary.failed:
             print(f"  failed: {failure['path']}: {failure['reason']}")
+        for notice in summary.notices:
+            print(f"  note: {notice['path']}: {notice['notice']}")
         if summary.model_error:
-            print(f"Not searchable by description yet: {summary.model_error}")
+            print(f"Not searchable by how things look yet: {summary.model_error}")
+        if summary.text_model_error:
+            print(f"Not searchable by what text means yet: {summary.text_model_error}")
     return 0
 
 
@@ -195,8 +206,8 @@ def _run(lib: Library, args) -> int:
     if args.command == "watch":
         return _watch(lib, args)
     if args.command in ("search", "similar"):
-        filters = Filters(args.folder and str(Path(args.folder).expanduser().resolve()),
-                          args.kind, args.after, args.before)  # fmt: skip
+        folders = (str(Path(args.folder).expanduser().resolve()),) if args.folder else ()
+        filters = Filters(folders, tuple(args.kind or ()), args.after, args.before)
         if args.command == "search":
             response = lib.search(args.query, args.n, filters)
         else:
@@ -238,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     if args.model:
         settings.model = args.model
+    if args.text_model:
+        settings.text_model = args.text_model
     try:
         with Library(settings=settings) as lib:
             return _run(lib, args)

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "MediaSift"
 HOME_ENV = "MEDIASIFT_HOME"
 MODEL_ENV = "MEDIASIFT_MODEL"
+TEXT_MODEL_ENV = "MEDIASIFT_TEXT_MODEL"
 
 
 def data_dir() -> Path:
@@ -36,9 +37,11 @@ def config_path() -> Path:
 
 @dataclass
 class Settings:
-    """User settings. ``model`` is a hub id or a local folder; None picks the default per device."""
+    """User settings. ``model`` (visual) and ``text_model`` are hub ids or local folders;
+    None picks the default."""
 
     model: str | None = None
+    text_model: str | None = None
     device: str | None = None
     decode_workers: int = 2
     batch_size: int = 16
@@ -48,6 +51,12 @@ class Settings:
     throttle: bool = False
     #: Pause background indexing while the computer runs on battery (where the OS tells).
     pause_on_battery: bool = True
+    #: Read text inside images (screenshots, photos of documents) with OCR.
+    ocr: bool = True
+    #: Pages or slides read from one document; the rest is skipped with a notice.
+    max_pages: int = 500
+    #: Seconds one document may take to read before the pages so far are kept.
+    document_seconds: float = 60.0
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -62,4 +71,6 @@ class Settings:
         settings = cls(**{k: v for k, v in values.items() if k in known})
         if os.environ.get(MODEL_ENV):
             settings.model = os.environ[MODEL_ENV]
+        if os.environ.get(TEXT_MODEL_ENV):
+            settings.text_model = os.environ[TEXT_MODEL_ENV]
         return settings

@@ -22,15 +22,31 @@ from mediasift.media.errors import MediaError
 from mediasift.media.image import decode_image
 from mediasift.pipeline.engine import IndexSummary, Pipeline
 from mediasift.pipeline.indexer import reconcile, remove_when_idle, run_once, submit_changes
-from mediasift.pipeline.probe import file_digest
+from mediasift.pipeline.probe import Workers, file_digest
 from mediasift.pipeline.progress import Progress
 from mediasift.pipeline.watcher import Watcher
-from mediasift.search.engine import NO_FILTERS, Filters, Response, cut_weak, nearest
+from mediasift.search.engine import (
+    NO_FILTERS,
+    TEXT_OVERFETCH,
+    Filters,
+    Response,
+    VectorSignal,
+    nearest,
+    search,
+)
+from mediasift.search.query import QueryError, parse_query
 
 if TYPE_CHECKING:
+    from mediasift.media.ocr import OcrEngine
     from mediasift.models.encoder import Encoder
+    from mediasift.models.text import TextEncoder
 
 log = logging.getLogger(__name__)
+
+#: Calibration of the signals' cosines (see search.fusion): a visual match is clear this far
+#: above the model's "no good match" floor; a text match is clear at this cosine (MiniLM).
+LOOK_SPREAD = 0.15
+TEXT_CEILING = 0.75
 
 
 class LibraryError(Exception):
@@ -86,9 +102,13 @@ class Library:
         self.thumbs = self.home / "thumbs"
         self.index_dir = self.home / "index"
         self._encoder: Encoder | None = None
+        self._text_encoder: TextEncoder | None = None
+        self._ocr: OcrEngine | None = None
         self._space_id: int | None = None
-        self._vindex: VectorIndex | None = None
+        self._text_space_id: int | None = None
+        self._indexes: dict[int, VectorIndex] = {}  # of the spaces opened so far
         self.model_error: str | None = None
+        self.text_model_error: str | None = None
 
     def close(self) -> None:
         self.catalog.close()
@@ -122,18 +142,18 @@ class Library:
         gone = self.catalog.remove_folder(folder)
         if gone is None:
             raise LibraryError(f"Not a library folder: {folder}")
-        if gone and self._vindex is not None:  # else the index catches up when next opened
-            self._vindex.remove(gone)
-            self._vindex.save(self.catalog)
+        for index in self._indexes.values():  # unopened ones catch up when next opened
+            index.remove(gone)
+            index.save(self.catalog)
         return len(gone)
 
     def folders(self) -> list[str]:
         return [row["path"] for row in self.catalog.folders()]
 
-    # --- model and index ------------------------------------------------------------------
+    # --- models and indexes ---------------------------------------------------------------
 
     def encoder(self) -> Encoder | None:
-        """The model, loaded once; None (with ``model_error`` set) when it cannot be loaded."""
+        """The visual model, loaded once; None (with ``model_error`` set) when it cannot be."""
         if self._encoder is None and self.model_error is None:
             from mediasift.models.encoder import ModelUnavailable
             from mediasift.models.loading import load_encoder
@@ -142,23 +162,68 @@ class Library:
                 self._encoder = load_encoder(self.settings.model, self.settings.device)
             except ModelUnavailable as exc:
                 self.model_error = str(exc)
-                log.warning("%s", exc)
         return self._encoder
 
+    def text_encoder(self) -> TextEncoder | None:
+        """The text model, loaded once on its own (search by words and meaning works without
+        the visual model); None, with ``text_model_error`` set, when it cannot be."""
+        if self._text_encoder is None and self.text_model_error is None:
+            from mediasift.models.encoder import ModelUnavailable
+            from mediasift.models.text import load_text_encoder
+
+            try:
+                self._text_encoder = load_text_encoder(self.settings.text_model)
+            except ModelUnavailable as exc:
+                self.text_model_error = str(exc)
+        return self._text_encoder
+
+    def ocr(self) -> OcrEngine | None:
+        """The OCR engine when turned on and installed (its models load on first use)."""
+        if not self.settings.ocr:
+            return None
+        if self._ocr is None:
+            from mediasift.media.ocr import OcrEngine, ocr_available
+
+            missing = ocr_available()
+            if missing:
+                log.warning("Text in images will not be read: %s", missing)
+                self.settings.ocr = False
+                return None
+            self._ocr = OcrEngine()
+        return self._ocr
+
+    def _space_index(self, space, role: str) -> tuple[int, VectorIndex]:
+        space_id = self.catalog.ensure_space(space.model_id, space.revision, space.dim, role)
+        if space_id not in self._indexes:
+            index = VectorIndex(self.index_dir, space_id, space.dim)
+            index.open(self.catalog)
+            self._indexes[space_id] = index
+        return space_id, self._indexes[space_id]
+
     def vector_index(self) -> VectorIndex | None:
-        """The index of the current model's space, opened (and repaired) on first use."""
-        if self._vindex is None and self.encoder() is not None:
-            space = self._encoder.space
-            self._space_id = self.catalog.ensure_space(space.model_id, space.revision, space.dim)
-            self._vindex = VectorIndex(self.index_dir, self._space_id, space.dim)
-            self._vindex.open(self.catalog)
-        return self._vindex
+        """The index of the visual model's space, opened (and repaired) on first use."""
+        if self.encoder() is None:
+            return None
+        self._space_id, index = self._space_index(self._encoder.space, "visual")
+        return index
+
+    def text_index(self) -> VectorIndex | None:
+        """The index of the text model's space, opened (and repaired) on first use."""
+        if self.text_encoder() is None:
+            return None
+        self._text_space_id, index = self._space_index(self._text_encoder.space, "text")
+        return index
 
     def pipeline(self, progress: Progress | None = None) -> Pipeline:
-        """A pipeline over the current model (or none), not yet started."""
-        vindex = self.vector_index()
+        """A pipeline over the available models, not yet started."""
+        self.vector_index()
+        self.text_index()
+        work = Workers(
+            self.catalog, self.thumbs, self._encoder, self._space_id, self._text_encoder,
+            self.ocr(), self.settings.max_pages, self.settings.document_seconds,
+        )  # fmt: skip
         return Pipeline(
-            self.catalog, self.thumbs, self._encoder, self._space_id, vindex,
+            work, dict(self._indexes), self._text_space_id,
             decode_workers=1 if self.settings.throttle else self.settings.decode_workers,
             batch_size=self.settings.batch_size,
             progress=progress,
@@ -183,6 +248,7 @@ class Library:
         rows = self._folder_rows(folders)
         summary = run_once(self.pipeline(progress), rows)
         summary.model_error = self.model_error
+        summary.text_model_error = self.text_model_error
         return summary
 
     def watch(self, progress: Progress | None = None, settle: float = 0.5) -> Watch:
@@ -217,26 +283,50 @@ class Library:
 
     # --- search ---------------------------------------------------------------------------
 
+    def _signals(self) -> tuple[dict[str, VectorSignal], dict[str, str]]:
+        """The vector signals available now, and why any is missing."""
+        spaces, missing = {}, {}
+        if self.vector_index() is not None:
+            floor = self._min_score()
+            spaces["look"] = VectorSignal(
+                self._indexes[self._space_id], lambda q: self._encoder.encode_texts([q])[0],
+                floor, floor + LOOK_SPREAD,
+            )  # fmt: skip
+        else:
+            missing["look"] = self.model_error or "no visual model"
+        if self.text_index() is not None:
+            spaces["meaning"] = VectorSignal(
+                self._indexes[self._text_space_id],
+                lambda q: self._text_encoder.encode_queries([q])[0],
+                self._text_encoder.min_score, TEXT_CEILING, TEXT_OVERFETCH,
+            )  # fmt: skip
+        else:
+            missing["meaning"] = self.text_model_error or "no text model"
+        return spaces, missing
+
     def _min_score(self) -> float:
         if self.settings.min_score is not None:
             return self.settings.min_score
         return self._encoder.min_score
 
-    def _require_index(self) -> VectorIndex:
-        vindex = self.vector_index()
-        if vindex is None:
-            raise LibraryError(self.model_error or "No model is available for search.")
-        return vindex
-
-    def search(self, query: str, n: int = 20, filters: Filters = NO_FILTERS) -> Response:
-        vindex = self._require_index()
-        vector = self._encoder.encode_texts([query])[0]
-        response = Response(query, nearest(self.catalog, vindex, vector, n, filters))
-        return cut_weak(response, self._min_score())
+    def search(
+        self, text: str, n: int = 20, filters: Filters = NO_FILTERS, mode: str = "calibrated"
+    ) -> Response:
+        """Files matching a typed query (its syntax: ``search.query``), every signal fused."""
+        try:
+            query = parse_query(text)
+        except QueryError as exc:
+            raise LibraryError(str(exc)) from exc
+        spaces, missing = self._signals()
+        response = search(self.catalog, text, query, spaces, n, filters, mode, self.thumbs)
+        response.missing = missing
+        return response
 
     def similar(self, path: str | Path, n: int = 20, filters: Filters = NO_FILTERS) -> Response:
         """Files that look like ``path``, an indexed file or any image on disk."""
-        vindex = self._require_index()
+        if self.vector_index() is None:
+            raise LibraryError(self.model_error or "No model is available for search.")
+        space, _ = self._signals()
         target = Path(path).expanduser().resolve()
         row = self.catalog.file_by_path(str(target))
         vector = None
@@ -244,7 +334,9 @@ class Library:
             vector = self.catalog.file_vector(row["id"], self._space_id)
         if vector is None:
             vector = self._encode_file(target)
-        results = nearest(self.catalog, vindex, vector, n, filters, row["id"] if row else None)
+        results = nearest(
+            self.catalog, space["look"], vector, n, filters, row["id"] if row else None
+        )
         response = Response(str(target), results)
         if not results:
             response.message = "Nothing else indexed looks like it."

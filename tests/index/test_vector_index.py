@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mediasift.catalog import Catalog
+from mediasift.catalog import Catalog, Segment, VectorItem
 from mediasift.index.vectors import VectorIndex
 
 
@@ -23,7 +23,8 @@ def filled(tmp_path):
     vectors = _unit(np.random.default_rng(0), 300)
     for i, vector in enumerate(vectors):
         file_id = catalog.insert_file(folder, f"/f/{i}.jpg", 1, 1.0, status="indexed")
-        catalog.add_vectors(space, [(catalog.image_segment(file_id), vector)])
+        segment = catalog.put_segment(file_id, Segment(0, "image"))
+        catalog.add_vectors(space, [VectorItem(segment, vector)])
     index = VectorIndex(tmp_path / "index", space, 16)
     index.open(catalog)
     yield catalog, index, vectors

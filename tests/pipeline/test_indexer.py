@@ -196,12 +196,12 @@ def test_filters_by_folder_kind_and_date(library, photos):
     (photos / "tmp.png").unlink()
     library.add_folder(photos)
     library.index()
-    sub = library.search("x", 50, Filters(folder=str(photos / "sub"))).results
+    sub = library.search("x", 50, Filters(folders=(str(photos / "sub"),))).results
     assert sorted(Path(r.path).name for r in sub) == [f"shot{i:02d}.png" for i in range(8, 12)]
     old = library.search("x", 50, Filters(before=1577836800)).results  # before 2020
     assert [Path(r.path).name for r in old] == ["dated.jpg"]
-    assert library.search("x", 50, Filters(kind="video")).results == []
-    assert len(library.search("x", 50, Filters(kind="image")).results) == 13
+    assert library.search("x", 50, Filters(kinds=("video",))).results == []
+    assert len(library.search("x", 50, Filters(kinds=("image",))).results) == 13
 
 
 def test_weak_matches_are_not_shown(tmp_path, settings, photos):
@@ -219,14 +219,20 @@ def test_model_unavailable_still_indexes_metadata(tmp_path, photos, monkeypatch)
     from mediasift.library import LibraryError
 
     monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hf"))
-    with Library(tmp_path / "home", Settings(model="openai/clip-vit-base-patch32")) as lib:
+    offline = Settings(model="openai/clip-vit-base-patch32", text_model="org/absent", ocr=False)
+    with Library(tmp_path / "home", offline) as lib:
         lib.add_folder(photos)
         summary = lib.index()
         assert summary.new == 12 and summary.encoded == 0
         assert "cannot be reached" in summary.model_error
+        assert "cannot be reached" in summary.text_model_error
         assert lib.status()["files_indexed"] == 12
+        response = lib.search("img03")  # names answer; the response says what is missing
+        assert [Path(r.path).name for r in response.results] == ["img03.jpg"]
+        assert response.results[0].why == ["name"]
+        assert set(response.missing) == {"look", "meaning"}
         with pytest.raises(LibraryError, match="cannot be reached"):
-            lib.search("anything")
+            lib.similar(photos / "img03.jpg")
     thumbs = list((tmp_path / "home" / "thumbs").rglob("*.jpg"))
     assert len(thumbs) == 12
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+from mediasift.catalog.names import name_terms
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS: list[str] = [
@@ -76,6 +78,56 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE folders ADD COLUMN device INTEGER;
     """,
+    # 3: text everywhere. Segments gain OCR lines (with boxes); a segment may have several
+    # vectors per space (one per text chunk, with the chunk's span in the segment's text);
+    # spaces say their role; full-text indexes over segment text and file names. The vectors
+    # table is rebuilt keeping every id (the hnswlib labels), so nothing is re-encoded.
+    """
+    ALTER TABLE segments ADD COLUMN lines TEXT;
+    ALTER TABLE spaces ADD COLUMN role TEXT NOT NULL DEFAULT 'visual';
+    CREATE TABLE vectors_v3 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        space_id INTEGER NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+        chunk INTEGER NOT NULL DEFAULT 0,
+        span_start INTEGER,
+        span_end INTEGER,
+        vector BLOB NOT NULL,
+        UNIQUE(segment_id, space_id, chunk)
+    );
+    INSERT INTO vectors_v3(id, segment_id, space_id, vector)
+        SELECT id, segment_id, space_id, vector FROM vectors ORDER BY id;
+    CREATE TEMP TABLE vectors_seq AS
+        SELECT seq FROM sqlite_sequence WHERE name = 'vectors';
+    DROP TABLE vectors;
+    ALTER TABLE vectors_v3 RENAME TO vectors;
+    CREATE INDEX vectors_space ON vectors(space_id, id);
+    CREATE INDEX vectors_segment ON vectors(segment_id);
+    UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM vectors_seq), 0))
+        WHERE name = 'vectors';
+    DROP TABLE vectors_seq;
+    CREATE INDEX segments_file ON segments(file_id, ord);
+    CREATE VIRTUAL TABLE segment_fts USING fts5(
+        text, content='segments', content_rowid='id', prefix='1 2 3',
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    INSERT INTO segment_fts(rowid, text) SELECT id, text FROM segments WHERE text IS NOT NULL;
+    CREATE TRIGGER segments_fts_insert AFTER INSERT ON segments WHEN new.text IS NOT NULL BEGIN
+        INSERT INTO segment_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER segments_fts_delete AFTER DELETE ON segments WHEN old.text IS NOT NULL BEGIN
+        INSERT INTO segment_fts(segment_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    CREATE TRIGGER segments_fts_update AFTER UPDATE OF text ON segments BEGIN
+        INSERT INTO segment_fts(segment_fts, rowid, text)
+            SELECT 'delete', old.id, old.text WHERE old.text IS NOT NULL;
+        INSERT INTO segment_fts(rowid, text) SELECT new.id, new.text WHERE new.text IS NOT NULL;
+    END;
+    CREATE VIRTUAL TABLE name_fts USING fts5(
+        name, folder, prefix='1 2 3', tokenize='unicode61 remove_diacritics 2'
+    );
+    INSERT INTO name_fts(rowid, name, folder) SELECT id, ms_name(path), ms_folder(path) FROM files;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -83,6 +135,9 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the database up to SCHEMA_VERSION; refuse a database from a newer MediaSift."""
+    # What SQL cannot compute itself, for migrations to call.
+    conn.create_function("ms_name", 1, lambda path: name_terms(path)[0], deterministic=True)
+    conn.create_function("ms_folder", 1, lambda path: name_terms(path)[1], deterministic=True)
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:
         raise RuntimeError(

@@ -7,6 +7,7 @@ with another thread's statements. Other processes read the same file safely thro
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
+from mediasift.catalog.names import name_terms
 from mediasift.catalog.schema import migrate
 
 
@@ -39,14 +41,36 @@ class Hit:
 
     vector_id: int
     file_id: int
-    path: str
-    kind: str | None
-    segment_kind: str
-    segment_ord: int
-    start: float | None
-    label: str | None
-    captured_at: float | None
-    mtime: float
+    segment_id: int
+    chunk: int
+    span_start: int | None
+    span_end: int | None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a file as stored: an image, a page, a slide, a scene, a transcript chunk,
+    or the OCR text of an image. ``lines`` are OCR lines as (text, x0, y0, x1, y1), the box
+    in fractions of the image."""
+
+    ord: int
+    kind: str
+    label: str | None = None
+    text: str | None = None
+    start: float | None = None
+    end: float | None = None
+    lines: list | None = None
+
+
+@dataclass(frozen=True)
+class VectorItem:
+    """One vector to store: a segment's visual vector, or one chunk of its text."""
+
+    segment_id: int
+    vector: np.ndarray
+    chunk: int = 0
+    span_start: int | None = None  # the chunk's characters in the segment's text
+    span_end: int | None = None
 
 
 def under(folder: str) -> tuple[str, str]:
@@ -187,7 +211,15 @@ class Catalog:
                 f"INSERT INTO files({cols}) VALUES ({','.join('?' * len(values))})",
                 tuple(values.values()),
             )
+            self._name_changed(cur.lastrowid, path)
             return cur.lastrowid
+
+    def _name_changed(self, file_id: int, path: str) -> None:
+        self.db.conn.execute("DELETE FROM name_fts WHERE rowid = ?", (file_id,))
+        self.db.conn.execute(
+            "INSERT INTO name_fts(rowid, name, folder) VALUES (?, ?, ?)",
+            (file_id, *name_terms(path)),
+        )
 
     def delete_path(self, path: str) -> list[int] | None:
         """Forget the file at ``path``; returns the vector ids removed, None if it was unknown."""
@@ -202,6 +234,7 @@ class Catalog:
                 "UPDATE files SET folder_id=?, path=?, name=?, size=?, mtime=? WHERE id=?",
                 (folder_id, path, Path(path).name, size, mtime, file_id),
             )
+            self._name_changed(file_id, path)
 
     def move_tree(self, old: str, new: str, folder_id: int) -> tuple[int, list[int]]:
         """Rewrite every path under folder ``old`` to lie under ``new``: one cheap update.
@@ -221,6 +254,10 @@ class Catalog:
                 " WHERE path >= ? AND path < ?",
                 (new.rstrip("/"), len(old.rstrip("/")) + 1, folder_id, low, high),
             )
+            for file_id, path in conn.execute(
+                "SELECT id, path FROM files WHERE path >= ? AND path < ?", under(new)
+            ).fetchall():
+                self._name_changed(file_id, path)
             return cur.rowcount, gone
 
     def delete_files(self, file_ids: Iterable[int]) -> list[int]:
@@ -238,21 +275,24 @@ class Catalog:
                     )
                 ]
                 conn.execute(f"DELETE FROM files WHERE id IN ({marks})", chunk)
+                conn.execute(f"DELETE FROM name_fts WHERE rowid IN ({marks})", chunk)
         return gone
 
-    def copy_work(self, src_file_id: int, dst_file_id: int) -> list[int]:
-        """Give an identical copy the segments and vectors of its twin; returns new vector ids."""
+    def copy_work(self, src_file_id: int, dst_file_id: int) -> dict[int, list[int]]:
+        """Give an identical copy the segments, vectors and stages of its twin; returns the
+        new vector ids by space."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM segments WHERE file_id = ?", (dst_file_id,))
             conn.execute(
-                'INSERT INTO segments(file_id, ord, kind, start, "end", label, text)'
-                ' SELECT ?, ord, kind, start, "end", label, text FROM segments WHERE file_id = ?',
+                'INSERT INTO segments(file_id, ord, kind, start, "end", label, text, lines)'
+                ' SELECT ?, ord, kind, start, "end", label, text, lines FROM segments'
+                " WHERE file_id = ?",
                 (dst_file_id, src_file_id),
             )
             conn.execute(
-                "INSERT INTO vectors(segment_id, space_id, vector)"
-                " SELECT d.id, v.space_id, v.vector FROM segments s"
-                " JOIN vectors v ON v.segment_id = s.id"
+                "INSERT INTO vectors(segment_id, space_id, chunk, span_start, span_end, vector)"
+                " SELECT d.id, v.space_id, v.chunk, v.span_start, v.span_end, v.vector"
+                " FROM segments s JOIN vectors v ON v.segment_id = s.id"
                 " JOIN segments d ON d.file_id = ? AND d.ord = s.ord"
                 " WHERE s.file_id = ? ORDER BY v.id",
                 (dst_file_id, src_file_id),
@@ -262,19 +302,22 @@ class Catalog:
                 " SELECT ?, stage, status, error, ? FROM stages WHERE file_id = ?",
                 (dst_file_id, time.time(), src_file_id),
             )
-            return [r[0] for r in conn.execute(
-                "SELECT v.id FROM vectors v JOIN segments s ON s.id = v.segment_id"
+            copied: dict[int, list[int]] = {}
+            for space_id, vector_id in conn.execute(
+                "SELECT v.space_id, v.id FROM vectors v JOIN segments s ON s.id = v.segment_id"
                 " WHERE s.file_id = ? ORDER BY v.id", (dst_file_id,)
-            )]  # fmt: skip
+            ):  # fmt: skip
+                copied.setdefault(space_id, []).append(vector_id)
+            return copied
 
     # --- segments, spaces, vectors -------------------------------------------------------
 
-    def ensure_space(self, model_id: str, revision: str, dim: int) -> int:
+    def ensure_space(self, model_id: str, revision: str, dim: int, role: str = "visual") -> int:
         with self.transaction() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO spaces(model_id, revision, dim, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (model_id, revision, dim, time.time()),
+                "INSERT OR IGNORE INTO spaces(model_id, revision, dim, created_at, role)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (model_id, revision, dim, time.time(), role),
             )
             return conn.execute(
                 "SELECT id FROM spaces WHERE model_id=? AND revision=? AND dim=?",
@@ -287,28 +330,64 @@ class Catalog:
             " FROM spaces s ORDER BY s.id"
         )
 
-    def image_segment(self, file_id: int) -> int:
-        """The single segment of an image file, created on first use."""
+    def put_segment(self, file_id: int, segment: Segment) -> int:
+        """Create or update the file's segment at ``segment.ord``; its vectors are kept."""
+        lines = None if segment.lines is None else json.dumps(segment.lines)
+        values = (segment.kind, segment.label, segment.text, segment.start, segment.end, lines)
         with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT id FROM segments WHERE file_id = ? AND ord = ?", (file_id, segment.ord)
+            ).fetchone()
+            if row is None:
+                return conn.execute(
+                    'INSERT INTO segments(kind, label, text, start, "end", lines, file_id, ord)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*values, file_id, segment.ord),
+                ).lastrowid
             conn.execute(
-                "INSERT OR IGNORE INTO segments(file_id, ord, kind) VALUES (?, 0, 'image')",
-                (file_id,),
+                'UPDATE segments SET kind=?, label=?, text=?, start=?, "end"=?, lines=?'
+                " WHERE id = ?",
+                (*values, row[0]),
             )
-            return conn.execute(
-                "SELECT id FROM segments WHERE file_id = ? AND ord = 0", (file_id,)
-            ).fetchone()[0]
+            return row[0]
 
-    def add_vectors(self, space_id: int, items: Sequence[tuple[int, np.ndarray]]) -> list[int]:
-        """Store (segment id, vector) pairs; returns the new vector ids (the index labels)."""
-        ids = []
+    def segments(self, file_id: int, with_text: bool = False) -> list[dict]:
+        """A file's segments in order (``lines`` decoded); only those with text if asked."""
+        rows = self._rows(
+            "SELECT * FROM segments WHERE file_id = ?"
+            + (" AND text IS NOT NULL AND text != ''" if with_text else "")
+            + " ORDER BY ord",
+            (file_id,),
+        )
+        for row in rows:
+            row["lines"] = json.loads(row["lines"]) if row["lines"] else None
+        return rows
+
+    def add_vectors(
+        self, space_id: int, items: Sequence[VectorItem]
+    ) -> tuple[list[int], list[int]]:
+        """Store a space's vectors for some segments, replacing what those segments had there
+        (a re-chunked text leaves no stale chunks behind).
+
+        Returns (new vector ids, replaced vector ids): the index labels to add and to drop.
+        """
+        ids: list[int] = []
+        old: list[int] = []
         with self.transaction() as conn:
-            for segment_id, vector in items:
+            for segment_id in dict.fromkeys(item.segment_id for item in items):
+                where = (segment_id, space_id)
+                sql = "FROM vectors WHERE segment_id = ? AND space_id = ?"
+                old += [r[0] for r in conn.execute("SELECT id " + sql, where)]
+                conn.execute("DELETE " + sql, where)
+            for item in items:
                 cur = conn.execute(
-                    "INSERT OR REPLACE INTO vectors(segment_id, space_id, vector) VALUES (?, ?, ?)",
-                    (segment_id, space_id, np.asarray(vector, dtype=np.float32).tobytes()),
-                )
+                    "INSERT INTO vectors(segment_id, space_id, chunk, span_start, span_end, vector)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (item.segment_id, space_id, item.chunk, item.span_start, item.span_end,
+                     np.asarray(item.vector, dtype=np.float32).tobytes()),
+                )  # fmt: skip
                 ids.append(cur.lastrowid)
-        return ids
+        return ids, old
 
     def vectors(
         self, space_id: int, ids: Sequence[int] | None = None
@@ -347,18 +426,31 @@ class Catalog:
         return None if blob is None else np.frombuffer(blob, dtype=np.float32)
 
     def hits(self, vector_ids: Sequence[int]) -> dict[int, Hit]:
-        """Resolve index labels to files; labels whose vectors are gone are simply absent."""
-        if not vector_ids:
-            return {}
-        marks = ",".join("?" * len(vector_ids))
-        rows = self._rows(
-            "SELECT v.id AS vector_id, f.id AS file_id, f.path, f.kind, s.kind AS segment_kind,"
-            " s.ord AS segment_ord, s.start, s.label, f.captured_at, f.mtime"
-            " FROM vectors v JOIN segments s ON s.id = v.segment_id"
-            f" JOIN files f ON f.id = s.file_id WHERE v.id IN ({marks})",
-            list(vector_ids),
-        )
+        """Resolve index labels to segments; labels whose vectors are gone are simply absent."""
+        rows = []
+        for chunk, marks in _in_chunks(list(vector_ids)):
+            rows += self._rows(
+                "SELECT v.id AS vector_id, s.file_id, v.segment_id, v.chunk, v.span_start,"
+                f" v.span_end FROM vectors v JOIN segments s ON s.id = v.segment_id"
+                f" WHERE v.id IN ({marks})",
+                chunk,
+            )
         return {r["vector_id"]: Hit(**r) for r in rows}
+
+    def by_ids(self, table: str, ids: Iterable[int]) -> dict[int, dict]:
+        """Rows of ``files`` or ``segments`` by id (segments with ``lines`` decoded)."""
+        assert table in ("files", "segments")
+        found: dict[int, dict] = {}
+        for chunk, marks in _in_chunks(list(ids)):
+            for row in self._rows(f"SELECT * FROM {table} WHERE id IN ({marks})", chunk):
+                if table == "segments":
+                    row["lines"] = json.loads(row["lines"]) if row["lines"] else None
+                found[row["id"]] = row
+        return found
+
+    def rows(self, sql: str, params: Sequence | dict = ()) -> list[dict]:
+        """A read-only query for the search modules (lexical index, filters)."""
+        return self._rows(sql, params)
 
     def vector_ids_where(self, space_id: int, where: str, params: Sequence) -> set[int]:
         """Vector ids of a space whose file matches a filter clause over ``f`` (files)."""
@@ -390,6 +482,29 @@ class Catalog:
         with self._lock:
             rows = self.db.conn.execute(
                 "SELECT file_id FROM stages WHERE stage = ? AND status = 'done'", (stage,)
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def file_ids_wanting_stage(self, stage: str, kinds: Sequence[str]) -> set[int]:
+        """Indexed files of these kinds with no record of ``stage`` (done or failed)."""
+        marks = ",".join("?" * len(kinds))
+        with self._lock:
+            rows = self.db.conn.execute(
+                f"SELECT id FROM files f WHERE status = 'indexed' AND kind IN ({marks})"
+                " AND NOT EXISTS (SELECT 1 FROM stages s WHERE s.file_id = f.id AND s.stage = ?)",
+                (*kinds, stage),
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def file_ids_with_unembedded_text(self, stage: str) -> set[int]:
+        """Indexed files holding segment text whose text ``stage`` is not done."""
+        with self._lock:
+            rows = self.db.conn.execute(
+                "SELECT DISTINCT s.file_id FROM segments s JOIN files f ON f.id = s.file_id"
+                " WHERE f.status = 'indexed' AND s.text IS NOT NULL AND s.text != ''"
+                " AND NOT EXISTS (SELECT 1 FROM stages t WHERE t.file_id = s.file_id"
+                "  AND t.stage = ? AND t.status = 'done')",
+                (stage,),
             ).fetchall()
         return {r[0] for r in rows}
 

@@ -7,6 +7,7 @@ so JPEGs are drafted to the smallest scale that still covers the model's input a
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -122,3 +123,31 @@ def decode_image(path: Path, min_side: int) -> DecodedImage:
         raise MediaError("file vanished before it could be read") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise MediaError(f"corrupt or truncated image ({exc})") from exc
+
+
+_SCREENSHOT_NAME = re.compile(
+    r"screen ?shot|screenshot|bildschirmfoto|capture d.écran|schermata|captura de pantalla"
+    r"|スクリーンショット|截屏|snip|scrn",
+    re.IGNORECASE,
+)
+#: Common display sizes (landscape) of desktops, laptops (incl. HiDPI) and phones.
+_SCREEN_SIZES = {
+    (1280, 720), (1280, 800), (1280, 1024), (1366, 768), (1440, 900), (1536, 864), (1600, 900),
+    (1680, 1050), (1920, 1080), (1920, 1200), (2560, 1080), (2560, 1440), (2560, 1600),
+    (2880, 1800), (3024, 1964), (3440, 1440), (3456, 2234), (3840, 2160), (5120, 2880),
+    (1334, 750), (1792, 828), (1920, 1080), (2340, 1080), (2400, 1080), (2532, 1170),
+    (2556, 1179), (2688, 1242), (2778, 1284), (2796, 1290),
+}  # fmt: skip
+
+
+def looks_like_screenshot(name: str, decoded: DecodedImage) -> bool:
+    """A screenshot by its name, or a PNG/WebP at a display's exact size without camera time.
+
+    Cheap and conservative: it only decides the ``kind:screenshot`` filter, never what is read.
+    """
+    if _SCREENSHOT_NAME.search(name):
+        return True
+    size = (max(decoded.width, decoded.height), min(decoded.width, decoded.height))
+    return (
+        decoded.format in ("PNG", "WEBP") and decoded.captured_at is None and size in _SCREEN_SIZES
+    )

@@ -24,22 +24,29 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from mediasift.catalog import Catalog
+from mediasift.catalog import VectorItem
 from mediasift.fsutil import sweep_stale
 from mediasift.index.vectors import VectorIndex
-from mediasift.pipeline.probe import Job, Outcome, embed_stage, probe
+from mediasift.pipeline.probe import (
+    OCR,
+    READ,
+    Job,
+    Outcome,
+    Workers,
+    embed_stage,
+    probe,
+    text_stage,
+)
 from mediasift.pipeline.progress import Event, Progress
 from mediasift.pipeline.scanner import vanished
 
-if TYPE_CHECKING:
-    from mediasift.models.encoder import Encoder
-
 log = logging.getLogger(__name__)
 
-LIVE, BACKLOG = 0, 1
+#: Queue priorities: live files' looks, live files' text, the backlog's looks, its text.
+LIVE, LIVE_TEXT, BACKLOG, TEXT = 0, 1, 2, 3
+#: File kinds whose pixels may hold text worth reading.
+OCR_KINDS = ("image", "screenshot")
 _DONE = object()
 
 
@@ -52,7 +59,9 @@ class IndexSummary:
     encoded: int = 0
     ignored: int = 0
     failed: list[dict] = field(default_factory=list)
+    notices: list[dict] = field(default_factory=list)
     model_error: str | None = None
+    text_model_error: str | None = None
     cancelled: bool = False
     seconds: float = 0.0
 
@@ -74,28 +83,29 @@ class Pipeline:
 
     def __init__(
         self,
-        catalog: Catalog,
-        thumbs: Path,
-        encoder: Encoder | None = None,
-        space_id: int | None = None,
-        vindex: VectorIndex | None = None,
+        work: Workers,
+        indexes: dict[int, VectorIndex] | None = None,
+        text_space_id: int | None = None,
         decode_workers: int = 2,
         batch_size: int = 16,
         progress: Progress | None = None,
         save_every: float = 5.0,
     ):
-        self.catalog = catalog
-        self.thumbs = thumbs
-        self.encoder = encoder
-        self.space_id = space_id
-        self.vindex = vindex
+        self.work = work
+        self.catalog = work.catalog
+        self.encoder = work.encoder
+        self.space_id = work.space_id
+        self.text_encoder = work.text_encoder
+        self.text_space_id = text_space_id
+        #: The vector index of each space the pipeline writes (visual and text).
+        self.indexes = indexes or {}
         self.batch_size = batch_size
         self.progress = progress or Progress()
         self.summary = IndexSummary()
         self.save_every = save_every
         self._jobs: queue.PriorityQueue = queue.PriorityQueue()
         self._order = itertools.count()
-        self._queued: set[str] = set()  # paths queued or in flight: never twice at once
+        self._queued: set[tuple[str, str]] = set()  # (path, stage) queued or in flight
         self._pending = 0  # jobs and ops not yet through the writer
         self._decoding = 0  # probes submitted to the pool and not yet routed
         self._lock = threading.Condition()
@@ -114,26 +124,34 @@ class Pipeline:
             threading.Thread(target=self._write_loop, name="writer", daemon=True),
         ]
         # An index repaired on open is saved by the first save, so starts don't repeat it.
-        self._dirty = vindex is not None and vindex.repaired
+        self._dirty = any(index.repaired for index in self.indexes.values())
         self._saved_at = time.monotonic()
         self._save_interval = save_every
 
     # --- control -------------------------------------------------------------------------
 
     def start(self) -> Pipeline:
-        sweep_stale(self.thumbs, "*/*.part")
+        sweep_stale(self.work.thumbs, "*/*.part")
         for thread in self._threads:
             thread.start()
         return self
 
     def submit(self, job: Job, priority: int = BACKLOG) -> bool:
-        """Queue a file; False when that path is already queued or in flight."""
+        """Queue a file's stage; False when that stage of that path is queued or in flight.
+
+        Later stages go behind the first reads of their kind: a live file's text comes
+        before the backlog's looks, the backlog's text last.
+        """
+        key = (job.path, job.stage)
+        if job.stage != READ:
+            priority = LIVE_TEXT if priority <= LIVE_TEXT else TEXT
         with self._lock:
-            if job.path in self._queued or self._stopping.is_set():
+            if key in self._queued or self._stopping.is_set():
                 return False
-            self._queued.add(job.path)
+            self._queued.add(key)
             self._pending += 1
             self.progress.total += 1
+        job.priority = priority
         self._jobs.put((priority, next(self._order), job))
         return True
 
@@ -192,10 +210,9 @@ class Pipeline:
             while not self._slots.acquire(timeout=0.2):
                 if self._stopping.is_set():
                     return
-            args = (job, self.catalog, self.thumbs, self.encoder, self.space_id)
             with self._lock:
                 self._decoding += 1
-            self._pool.submit(probe, *args).add_done_callback(self._route)
+            self._pool.submit(probe, job, self.work).add_done_callback(self._route)
 
     def _route(self, future: Future) -> None:
         """Decode worker: hand the outcome on, then free the decode slot."""
@@ -203,7 +220,7 @@ class Pipeline:
             if future.cancelled():
                 return
             outcome: Outcome = future.result()
-            if outcome.status == "decoded" and self.encoder is not None:
+            if outcome.status == "decoded" and outcome.needs_model:
                 self._encode_q.put(outcome)
             else:
                 self._writes.put(outcome)
@@ -238,16 +255,28 @@ class Pipeline:
     def _encode(self, batch: list[Outcome]) -> list[Outcome]:
         """Vectors for a batch; a failure costs only the items that cause it, which stay
         readable and without their embed stage, so a later run retries them."""
-        assert self.encoder is not None
+        pieces = [p for o in batch for p in o.pieces]
         try:
-            vectors = self.encoder.encode_prepared([o.payload for o in batch])
-            for outcome, vector in zip(batch, vectors, strict=True):
-                outcome.vector, outcome.payload = vector, None
+            looks = [p for p in pieces if p.payload is not None]
+            for start in range(0, len(looks), self.batch_size):
+                part = looks[start : start + self.batch_size]
+                vectors = self.encoder.encode_prepared([p.payload for p in part])
+                for piece, vector in zip(part, vectors, strict=True):
+                    piece.vector, piece.payload = vector, None
+            texts = [c[0] for p in pieces for c in p.chunks]
+            if texts:
+                vectors = self.text_encoder.encode_documents(texts)
+                at = 0
+                for piece in (p for p in pieces if p.chunks):
+                    piece.text_vectors = vectors[at : at + len(piece.chunks)]
+                    at += len(piece.chunks)
         except Exception as exc:
             if len(batch) > 1:  # find the one item that breaks the batch
                 return [r for o in batch for r in self._encode([o])]
             log.warning("Model failed on %s: %s", batch[0].job.path, exc)
-            batch[0].payload, batch[0].error = None, f"the model could not encode it ({exc})"
+            for piece in pieces:
+                piece.payload = piece.vector = piece.text_vectors = None
+            batch[0].error = f"the model could not encode it ({exc})"
         return batch
 
     # --- the writer thread ---------------------------------------------------------------
@@ -278,7 +307,7 @@ class Pipeline:
 
     def _release(self, job: Job) -> None:
         with self._lock:
-            self._queued.discard(job.path)
+            self._queued.discard((job.path, job.stage))
 
     def _maybe_save(self) -> None:
         if self._dirty and time.monotonic() - self._saved_at >= self._save_interval:
@@ -289,9 +318,10 @@ class Pipeline:
         which costs nothing in safety since the next open catches up from the catalog. A
         failed save (disk full) is logged and retried later: the catalog has the work."""
         started = time.monotonic()
-        if self.vindex is not None and self._dirty:
+        if self._dirty:
             try:
-                self.vindex.save(self.catalog)
+                for index in self.indexes.values():
+                    index.save(self.catalog)
                 self._dirty = False
             except Exception:
                 log.exception("Saving the vector index failed; will retry")
@@ -307,19 +337,22 @@ class Pipeline:
             self._jobs.put((LIVE, next(self._order), retry))
             return
         self._release(job)
-        self.progress.advance(
-            job.path, failed=outcome.error is not None, encoded=outcome.vector is not None
-        )
+        encoded = any(p.vector is not None for p in outcome.pieces)
+        self.progress.advance(job.path, failed=outcome.error is not None, encoded=encoded)
         if outcome.error is not None:
             self.progress.emit(Event("failed", job.path, outcome.error))
-        elif outcome.status in ("decoded", "reuse"):
+        elif job.stage == READ and outcome.status in ("decoded", "reuse"):
             self.progress.emit(Event("indexed", job.path))
+            if outcome.notice:
+                self.progress.emit(Event("notice", job.path, outcome.notice))
+        elif outcome.status == "decoded" and outcome.pieces:
+            self.progress.emit(Event("text", job.path))
 
     def _write(self, outcome: Outcome) -> Job | None:
         """Record one outcome; returns a job to redo when reuse turned out impossible."""
         job, summary = outcome.job, self.summary
-        if outcome.status == "unchanged":
-            summary.unchanged += 1
+        if outcome.status in ("unchanged", "stale"):
+            summary.unchanged += outcome.status == "unchanged"
             return None
         if outcome.status == "vanished" or (job.file_id is None and self.gone(job.path)):
             self.forget(job.path)  # deleted while it waited: no row for a file that is gone
@@ -328,10 +361,16 @@ class Pipeline:
             return self._reuse(outcome)
         if outcome.error is not None:  # unreadable, or the model failed on it
             summary.failed.append({"path": job.path, "reason": outcome.error})
-        if job.file_id is not None:  # a known file that only lacked its vector
-            self._index_vectors(self._store_vector(job.file_id, outcome))
+        if outcome.notice:
+            summary.notices.append({"path": job.path, "notice": outcome.notice})
+        if job.file_id is not None:  # a known file: a later stage, or missing vectors
+            with self.catalog.transaction():
+                if self.catalog.file_by_id(job.file_id) is None:
+                    return None  # removed meanwhile
+                self._store_work(job.file_id, outcome)
             return None
         facts = {"hash": outcome.digest, "kind": outcome.kind, **outcome.facts}
+        facts.pop("pages", None)
         if outcome.status == "failed":
             facts.update(status="failed", error=outcome.error)
         elif outcome.status == "ignored":
@@ -340,29 +379,65 @@ class Pipeline:
         else:  # read fine; a model failure leaves it without its embed stage, to retry
             facts["status"] = "indexed"
             summary.new += 1
-        self._replace_row(job, facts, lambda file_id: self._store_vector(file_id, outcome))
+        file_id = self._replace_row(job, facts, lambda file_id: self._store_work(file_id, outcome))
+        if facts["status"] == "indexed" and outcome.kind in OCR_KINDS and self.work.ocr:
+            self._follow_up(job, file_id, OCR)
         return None
 
-    def _store_vector(self, file_id: int, outcome: Outcome) -> list[int]:
-        if outcome.vector is None or self.space_id is None:
-            return []
-        with self.catalog.transaction():
-            segment_id = self.catalog.image_segment(file_id)
-            ids = self.catalog.add_vectors(self.space_id, [(segment_id, outcome.vector)])
-            self.catalog.set_stage(file_id, embed_stage(self.space_id), "done")
-        self.summary.encoded += 1
-        return ids
+    def _follow_up(self, job: Job, file_id: int, stage: str) -> None:
+        """Queue a later stage of a file just written, at its own (lower) priority."""
+        self.submit(
+            Job(job.path, job.folder_id, job.size, job.mtime, file_id, stage=stage), job.priority
+        )
 
-    def _replace_row(self, job: Job, facts: dict, work: Callable[[int], list[int]]) -> None:
-        """One transaction: the old row at this path goes, the new row and its vectors come."""
+    def _store_work(self, file_id: int, outcome: Outcome) -> None:
+        """Segments, their vectors in each space, and the stages they complete (one file)."""
+        looks, texts = [], []
+        with self.catalog.transaction():
+            for piece in outcome.pieces:
+                segment_id = self.catalog.put_segment(file_id, piece.segment)
+                if piece.vector is not None:
+                    looks.append(VectorItem(segment_id, piece.vector))
+                if piece.text_vectors is not None:
+                    texts += [
+                        VectorItem(segment_id, vector, number, start, end)
+                        for number, (vector, (_, start, end)) in enumerate(
+                            zip(piece.text_vectors, piece.chunks, strict=True)
+                        )
+                    ]
+            stage, ok = outcome.job.stage, outcome.error is None
+            if outcome.status == "decoded":
+                if ok and stage == READ and self.space_id is not None:
+                    self.catalog.set_stage(file_id, embed_stage(self.space_id), "done")
+                if stage == OCR:
+                    self.catalog.set_stage(file_id, OCR, "done" if ok else "failed")
+                if self.text_space_id is not None:  # pending: text a later run must embed
+                    done = ok and len(texts) == sum(len(p.chunks) for p in outcome.pieces)
+                    status = "done" if done else "pending"
+                    self.catalog.set_stage(file_id, text_stage(self.text_space_id), status)
+            added = self._add_vectors(self.space_id, looks) + self._add_vectors(
+                self.text_space_id, texts
+            )
+        self.summary.encoded += bool(looks)
+        for space_id, new, old in added:
+            self.drop(old)
+            self._index_vectors(space_id, new)
+
+    def _add_vectors(self, space_id: int | None, items: list[VectorItem]) -> list[tuple]:
+        if space_id is None or not items:
+            return []
+        return [(space_id, *self.catalog.add_vectors(space_id, items))]
+
+    def _replace_row(self, job: Job, facts: dict, work: Callable[[int], None]) -> int:
+        """One transaction: the old row at this path goes, the new row and its work come."""
         with self.catalog.transaction():
             old = self.catalog.delete_path(job.path) or []
             file_id = self.catalog.insert_file(
                 job.folder_id, job.path, job.size, job.mtime, **facts
             )
-            new = work(file_id)
+            work(file_id)
         self.drop(old)
-        self._index_vectors(new)
+        return file_id
 
     def _reuse(self, outcome: Outcome) -> Job | None:
         """Same content as a known file: a move when that file is gone, else a copy."""
@@ -388,13 +463,19 @@ class Pipeline:
             return job
         facts = {k: twin[k] for k in ("hash", "kind", "width", "height", "captured_at")}
         facts["status"] = "indexed"
-        self._replace_row(job, facts, lambda file_id: self.catalog.copy_work(twin["id"], file_id))
+
+        def copy(file_id: int) -> None:
+            for space_id, ids in self.catalog.copy_work(twin["id"], file_id).items():
+                self._index_vectors(space_id, ids)
+
+        self._replace_row(job, facts, copy)
         self.summary.new += 1
         return None
 
-    def _index_vectors(self, vector_ids: list[int]) -> None:
-        if vector_ids and self.vindex is not None:
-            self.vindex.add(*self.catalog.vectors(self.space_id, vector_ids))
+    def _index_vectors(self, space_id: int, vector_ids: list[int]) -> None:
+        index = self.indexes.get(space_id)
+        if vector_ids and index is not None:
+            index.add(*self.catalog.vectors(space_id, vector_ids))
             self._dirty = True
 
     # --- path operations (writer thread, or a caller while the pipeline is stopped) ------
@@ -420,7 +501,9 @@ class Pipeline:
             self.remove(path)
 
     def drop(self, vector_ids: list[int]) -> None:
-        """Take vectors whose catalog rows are gone out of the index."""
-        if vector_ids and self.vindex is not None:
-            self.vindex.remove(vector_ids)
+        """Take vectors whose catalog rows are gone out of the indexes (labels are unique
+        across spaces, so each index ignores the others' labels)."""
+        if vector_ids and self.indexes:
+            for index in self.indexes.values():
+                index.remove(vector_ids)
             self._dirty = True

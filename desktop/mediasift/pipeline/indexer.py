@@ -13,20 +13,22 @@ import logging
 import time
 from pathlib import Path
 
-from mediasift.catalog import Catalog, FileState
-from mediasift.pipeline.engine import BACKLOG, IndexSummary, Pipeline
-from mediasift.pipeline.probe import Job, embed_stage
+from mediasift.catalog import FileState
+from mediasift.pipeline.engine import BACKLOG, OCR_KINDS, IndexSummary, Pipeline
+from mediasift.pipeline.probe import OCR, TEXT, Job, embed_stage, text_stage
 from mediasift.pipeline.scanner import MISSING_FOLDER, Problem, root_available, scan
 
 log = logging.getLogger(__name__)
 
 
-def plan(
-    catalog: Catalog, space_id: int | None, folders: list[dict], summary: IndexSummary
-) -> tuple[list[Job], list[FileState]]:
-    """Jobs for new, changed and not-yet-embedded files; rows no longer seen on disk."""
+def plan(pipeline: Pipeline, folders: list[dict]) -> tuple[list[Job], list[FileState]]:
+    """Jobs for new, changed and not-yet-embedded files, then for later stages a known file
+    still lacks (OCR, text vectors); rows no longer seen on disk."""
+    catalog, space_id, summary = pipeline.catalog, pipeline.space_id, pipeline.summary
     embedded = catalog.file_ids_with_stage(embed_stage(space_id)) if space_id else set()
+    later = _later_stages(pipeline)
     jobs: list[Job] = []
+    followups: list[Job] = []
     missing: list[FileState] = []
     problems: list[Problem] = []
     for folder in folders:
@@ -39,15 +41,36 @@ def plan(
             known = states.pop(entry.path, None)
             if known is None or (known.size, known.mtime) != (entry.size, entry.mtime):
                 jobs.append(job)
-            elif known.status == "indexed" and space_id is not None and known.id not in embedded:
+                continue
+            summary.unchanged += 1
+            if known.status != "indexed":
+                continue
+            if space_id is not None and known.id not in embedded:
                 job.file_id = known.id
                 jobs.append(job)
-            else:
-                summary.unchanged += 1
+                summary.unchanged -= 1
+            followups += [
+                Job(entry.path, folder["id"], entry.size, entry.mtime, known.id, stage=stage)
+                for stage, wanting in later
+                if known.id in wanting
+            ]
         missing.extend(states.values())
     summary.failed += [{"path": p.path, "reason": p.reason} for p in problems]
     jobs.sort(key=lambda j: -j.mtime)  # newest first: what the user just added
-    return jobs, missing
+    followups.sort(key=lambda j: -j.mtime)
+    return jobs + followups, missing
+
+
+def _later_stages(pipeline: Pipeline) -> list[tuple[str, set[int]]]:
+    """(stage, ids of indexed files still wanting it) for the stages this pipeline can do."""
+    catalog, later = pipeline.catalog, []
+    if pipeline.work.ocr is not None:
+        later.append((OCR, catalog.file_ids_wanting_stage(OCR, OCR_KINDS)))
+    if pipeline.text_space_id is not None:
+        later.append(
+            (TEXT, catalog.file_ids_with_unembedded_text(text_stage(pipeline.text_space_id)))
+        )
+    return later
 
 
 def remove_missing(pipeline: Pipeline, missing: list[FileState]) -> None:
@@ -62,8 +85,8 @@ def remove_missing(pipeline: Pipeline, missing: list[FileState]) -> None:
 
 def submit_changes(pipeline: Pipeline, folders: list[dict]) -> list[FileState]:
     """Scan and queue what changed; returns the rows not seen on disk, to remove later."""
-    jobs, missing = plan(pipeline.catalog, pipeline.space_id, folders, pipeline.summary)
-    log.info("Reconcile: %d to read, %d unchanged", len(jobs), pipeline.summary.unchanged)
+    jobs, missing = plan(pipeline, folders)
+    log.info("Reconcile: %d jobs, %d files unchanged", len(jobs), pipeline.summary.unchanged)
     for job in jobs:
         pipeline.submit(job, BACKLOG)
     return missing

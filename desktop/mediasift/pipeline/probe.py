@@ -13,16 +13,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediasift.catalog import Catalog
+from mediasift.catalog import Catalog, Segment
+from mediasift.media.document import read_document
 from mediasift.media.errors import MediaError
-from mediasift.media.image import decode_image
-from mediasift.media.kinds import claims_media, sniff_kind
+from mediasift.media.image import decode_image, looks_like_screenshot
+from mediasift.media.kinds import claims_media, sniff_kind, unsupported_reason
 from mediasift.media.thumbs import THUMB_SIDE, save_thumbnail
 
 if TYPE_CHECKING:
+    from mediasift.media.ocr import OcrEngine
     from mediasift.models.encoder import Encoder
+    from mediasift.models.text import TextEncoder
 
 log = logging.getLogger(__name__)
+
+#: Short side an image is decoded to for OCR: a 1080p screenshot keeps every pixel.
+OCR_SIDE = 1080
+#: The OCR text of an image is its second segment (the image itself is the first).
+OCR_ORD = 1
+_SEGMENT_FIELDS = ("ord", "kind", "label", "text", "start", "end", "lines")
+
+
+READ, OCR, TEXT = "read", "ocr", "text"
 
 
 @dataclass
@@ -31,29 +43,71 @@ class Job:
     folder_id: int
     size: int
     mtime: float
-    #: Catalog row of an unchanged file that only lacks its embedding (None: new or changed).
+    #: Catalog row of an unchanged file that only lacks some work (None: new or changed).
     file_id: int | None = None
     #: Decode even when an identical file is known (its work turned out to be unusable).
     force_decode: bool = False
+    #: READ (decode, thumbnail, visual vectors, page text), or a later stage of a known file:
+    #: OCR (text inside an image) or TEXT (embed segment text already in the catalog).
+    stage: str = READ
+    #: Set by the pipeline when queued; later stages inherit it, so live files come first.
+    priority: int = 0
+
+
+@dataclass
+class Piece:
+    """One segment on its way to the writer: what to store, and what the models must encode."""
+
+    segment: Segment
+    #: An image prepared for the visual model.
+    payload: Any = None
+    vector: Any = None
+    #: Pieces of the segment's text for the text model: (text, start, end) in segment.text.
+    chunks: list[tuple[str, int, int]] = field(default_factory=list)
+    text_vectors: Any = None
 
 
 @dataclass
 class Outcome:
-    """What a probe found: decoded | reuse | unchanged | ignored | failed | vanished."""
+    """What a probe found: decoded | reuse | unchanged | ignored | failed | vanished | stale."""
 
     job: Job
     status: str
     digest: str | None = None
     kind: str | None = None
     facts: dict = field(default_factory=dict)
-    payload: Any = None
-    vector: Any = None
+    pieces: list[Piece] = field(default_factory=list)
+    #: Something the user should know that is not a failure ("first 500 of 5,000 pages").
+    notice: str | None = None
     error: str | None = None
+
+    @property
+    def needs_model(self) -> bool:
+        return any(p.payload is not None or p.chunks for p in self.pieces)
+
+
+@dataclass
+class Workers:
+    """What the decode pool needs: the catalog (read only), the models, the readers' bounds."""
+
+    catalog: Catalog
+    thumbs: Path
+    encoder: Encoder | None = None
+    space_id: int | None = None
+    text_encoder: TextEncoder | None = None
+    ocr: OcrEngine | None = None
+    max_pages: int = 500
+    document_seconds: float = 60.0
 
 
 def embed_stage(space_id: int) -> str:
-    """The stage name recording that a file has its vectors in one space."""
+    """The stage name recording that a file has its visual vectors in one space."""
     return f"embed:{space_id}"
+
+
+def text_stage(space_id: int) -> str:
+    """The stage name recording that a file's text has its vectors in one text space."""
+    return f"text:{space_id}"
 
 
 def file_digest(path: str) -> str:
@@ -61,51 +115,38 @@ def file_digest(path: str) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def already_done(catalog: Catalog, job: Job, space_id: int | None) -> bool:
-    """The same file (path, size, mtime) is already fully handled: a repeated event or scan."""
-    row = catalog.file_by_path(job.path)
+def already_done(work: Workers, job: Job) -> bool:
+    """The same file (path, size, mtime) is already fully read: a repeated event or scan."""
+    row = work.catalog.file_by_path(job.path)
     if row is None or (row["size"], row["mtime"]) != (job.size, job.mtime):
         return False
-    if row["status"] != "indexed" or space_id is None:
+    if row["status"] != "indexed" or work.space_id is None:
         return True
-    return catalog.stage_done(row["id"], embed_stage(space_id))
+    return work.catalog.stage_done(row["id"], embed_stage(work.space_id))
 
 
-def probe(
-    job: Job,
-    catalog: Catalog,
-    thumbs: Path,
-    encoder: Encoder | None,
-    space_id: int | None,
-) -> Outcome:
+def probe(job: Job, work: Workers) -> Outcome:
+    """Do one job's reading work; every failure becomes an Outcome with a reason."""
     path = Path(job.path)
     try:
-        if job.file_id is None and not job.force_decode and already_done(catalog, job, space_id):
+        if job.stage == OCR:
+            return _read_text_in_image(job, work)
+        if job.stage == TEXT:
+            return _chunk_stored_text(job, work)
+        if job.file_id is None and not job.force_decode and already_done(work, job):
             return Outcome(job, "unchanged")
         kind = sniff_kind(path)
         if kind is None:
-            if not claims_media(path):
-                return Outcome(job, "ignored")
-            if job.size == 0:
-                return Outcome(job, "failed", error="empty file (0 bytes)")
-            return Outcome(job, "failed", error="not a valid image (content is not an image)")
+            return _not_readable(job, path)
         digest = file_digest(job.path)
         if (
             job.file_id is None
             and not job.force_decode
-            and catalog.twin_with_vector(digest, space_id) is not None
+            and work.catalog.twin_with_vector(digest, work.space_id) is not None
         ):
             return Outcome(job, "reuse", digest=digest, kind=kind)
-        side = max(encoder.image_size if encoder else 0, THUMB_SIDE)
-        decoded = decode_image(path, side)
-        save_thumbnail(decoded.image, thumbs, digest)
-        facts = {
-            "width": decoded.width,
-            "height": decoded.height,
-            "captured_at": decoded.captured_at,
-        }
-        payload = encoder.prepare_image(decoded.image) if encoder else None
-        return Outcome(job, "decoded", digest=digest, kind=kind, facts=facts, payload=payload)
+        read = _read_image if kind == "image" else _read_document
+        return read(job, work, path, kind, digest)
     except FileNotFoundError:
         return Outcome(job, "vanished")
     except PermissionError:
@@ -119,3 +160,84 @@ def probe(
     except Exception as exc:  # a decoder bug must cost one file, not the run
         log.exception("Unexpected error reading %s", job.path)
         return Outcome(job, "failed", error=f"unexpected error: {exc}")
+
+
+def _not_readable(job: Job, path: Path) -> Outcome:
+    if not claims_media(path):
+        return Outcome(job, "ignored")
+    if job.size == 0:
+        return Outcome(job, "failed", error="empty file (0 bytes)")
+    reason = unsupported_reason(path)
+    return Outcome(job, "failed", error=reason or "not a valid image or document (content)")
+
+
+def _read_image(job: Job, work: Workers, path: Path, kind: str, digest: str) -> Outcome:
+    encoder = work.encoder
+    decoded = decode_image(path, max(encoder.image_size if encoder else 0, THUMB_SIDE))
+    save_thumbnail(decoded.image, work.thumbs, digest)
+    facts = {"width": decoded.width, "height": decoded.height, "captured_at": decoded.captured_at}
+    if looks_like_screenshot(path.name, decoded):
+        kind = "screenshot"
+    payload = encoder.prepare_image(decoded.image) if encoder else None
+    piece = Piece(Segment(0, "image"), payload=payload)
+    return Outcome(job, "decoded", digest=digest, kind=kind, facts=facts, pieces=[piece])
+
+
+def _read_document(job: Job, work: Workers, path: Path, kind: str, digest: str) -> Outcome:
+    encoder = work.encoder
+    side = max(encoder.image_size if encoder else 0, THUMB_SIDE)
+    document = read_document(path, kind, side, work.max_pages, work.document_seconds)
+    pieces = []
+    for page in document.pages:
+        if page.image is not None and not pieces:
+            save_thumbnail(page.image, work.thumbs, digest)
+        payload = encoder.prepare_image(page.image) if encoder and page.image else None
+        segment = Segment(page.index, page.kind, label=page.title, text=page.text or None)
+        pieces.append(Piece(segment, payload=payload, chunks=_chunks(work, page.text)))
+    facts = {"pages": document.page_count}
+    return Outcome(job, "decoded", digest=digest, kind=kind, facts=facts, pieces=pieces,
+                   notice=document.notice)  # fmt: skip
+
+
+def _chunks(work: Workers, text: str | None) -> list[tuple[str, int, int]]:
+    """The text's pieces for the text model, each with its place in the text."""
+    if work.text_encoder is None or not text or not text.strip():
+        return []
+    spans, cursor = [], 0
+    for chunk in work.text_encoder.chunks(text):
+        start = text.find(chunk[:40], max(0, cursor - len(chunk)))
+        start = start if start >= 0 else cursor
+        spans.append((chunk, start, start + len(chunk)))
+        cursor = start + len(chunk)
+    return spans
+
+
+def _current_row(job: Job, work: Workers) -> dict | None:
+    """The file's row when it is still what the job was made for (not edited or gone since)."""
+    row = work.catalog.file_by_id(job.file_id)
+    if row is None or row["path"] != job.path or row["status"] != "indexed":
+        return None
+    return row if (row["size"], row["mtime"]) == (job.size, job.mtime) else None
+
+
+def _read_text_in_image(job: Job, work: Workers) -> Outcome:
+    if work.ocr is None or _current_row(job, work) is None:
+        return Outcome(job, "stale")
+    decoded = decode_image(Path(job.path), OCR_SIDE)
+    lines = work.ocr.read(decoded.image)
+    if not lines:
+        return Outcome(job, "decoded")
+    text = "\n".join(line.text for line in lines)
+    boxes = [[line.text, *(round(v, 4) for v in line.box)] for line in lines]
+    segment = Segment(OCR_ORD, "ocr", text=text, lines=boxes)
+    return Outcome(job, "decoded", pieces=[Piece(segment, chunks=_chunks(work, text))])
+
+
+def _chunk_stored_text(job: Job, work: Workers) -> Outcome:
+    if work.text_encoder is None or _current_row(job, work) is None:
+        return Outcome(job, "stale")
+    pieces = [
+        Piece(Segment(**{k: row[k] for k in _SEGMENT_FIELDS}), chunks=_chunks(work, row["text"]))
+        for row in work.catalog.segments(job.file_id, with_text=True)
+    ]
+    return Outcome(job, "decoded", pieces=pieces)

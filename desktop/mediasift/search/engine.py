@@ -1,46 +1,72 @@
-"""Vector search: nearest segments in one space, filtered, grouped by file, cut off when weak.
+"""Search: every signal asked once, fused into one ranking of files, each saying why it matched.
 
-Filters are applied inside the ANN search (only allowed labels are visited), so a narrow filter
-still returns its best matches instead of whatever survived a post-filter.
+Signals: ``look`` (the visual space: the query's text against images, pages and slides),
+``meaning`` (the text space: the query against page, slide and OCR text), ``words`` (FTS5
+over that text) and ``name`` (FTS5 over file and folder names). Whatever is available
+answers; a missing model only removes its signal, and the response says so.
+
+Filters are applied inside each search (only allowed labels are visited in the ANN, and in
+the FTS query itself), so a narrow filter still returns its best matches.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from mediasift.catalog import Catalog
 from mediasift.catalog.store import under
 from mediasift.index.vectors import VectorIndex
+from mediasift.media.thumbs import thumb_path
+from mediasift.search import lexical
+from mediasift.search.fusion import SIGNALS, Fused, SignalHit, best_per_file, calibrate, cut, fuse
+from mediasift.search.query import Query
 
 #: Segments fetched per wanted file, so files with many matching segments do not crowd others out.
 OVERFETCH = 3
+#: Text chunks fetched per wanted file: a long PDF has many chunks near the same query.
+TEXT_OVERFETCH = 8
+#: Fused score under which nothing counts as a good match, whatever the query.
+FLOOR = 0.12
+#: Kinds a ``kind:`` filter means: "image" includes screenshots.
+KIND_GROUPS = {"image": ("image", "screenshot")}
 
 
 @dataclass(frozen=True)
 class Filters:
-    folder: str | None = None
-    kind: str | None = None
+    folders: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
     after: float | None = None  # capture date (or mtime when unknown), seconds since the epoch
     before: float | None = None
+
+    def merged(self, query: Query) -> Filters:
+        """These filters narrowed by the ones typed in the query."""
+        after = max((t for t in (self.after, query.after) if t is not None), default=None)
+        before = min((t for t in (self.before, query.before) if t is not None), default=None)
+        folders = self.folders + tuple(str(Path(f).expanduser().resolve()) for f in query.folders)
+        return Filters(folders, self.kinds + query.kinds, after, before)
 
     def sql(self) -> tuple[str, list] | None:
         """A WHERE clause over files ``f``, or None when nothing is filtered."""
         clauses, params = [], []
-        if self.folder:
-            clauses.append("f.path >= ? AND f.path < ?")
-            params += under(self.folder)
-        if self.kind:
-            clauses.append("f.kind = ?")
-            params.append(self.kind)
+        if self.folders:
+            clauses.append(" OR ".join(["(f.path >= ? AND f.path < ?)"] * len(self.folders)))
+            params += [bound for folder in self.folders for bound in under(folder)]
+        if self.kinds:
+            kinds = [k for kind in self.kinds for k in KIND_GROUPS.get(kind, (kind,))]
+            clauses.append(f"f.kind IN ({','.join('?' * len(kinds))})")
+            params += kinds
         if self.after is not None:
             clauses.append("coalesce(f.captured_at, f.mtime) >= ?")
             params.append(self.after)
         if self.before is not None:
             clauses.append("coalesce(f.captured_at, f.mtime) < ?")
             params.append(self.before)
-        return (" AND ".join(clauses), params) if clauses else None
+        return (" AND ".join(f"({c})" for c in clauses), params) if clauses else None
 
 
 NO_FILTERS = Filters()
@@ -52,8 +78,20 @@ class Result:
     score: float
     file_id: int
     kind: str | None
-    #: Which part of the file matched: {"kind", "index", "start", "label"}; None for whole images.
+    #: Which part of the file matched: {"kind", "index", "start", "end", "label"}; None for
+    #: a whole image or a file that matched by name.
     segment: dict | None = None
+    #: The part in words: "page 7", "slide 3", "01:42".
+    locator: str | None = None
+    #: The signals that found it, strongest evidence first: words, meaning, name, look.
+    why: list[str] = field(default_factory=list)
+    #: The matching text, matched words marked «like this».
+    snippet: str | None = None
+    #: For text read in an image: the matching line and its box (fractions of the image).
+    line: dict | None = None
+    thumbnail: str | None = None
+    captured_at: float | None = None
+    size: int | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -65,44 +103,192 @@ class Response:
     results: list[Result] = field(default_factory=list)
     #: Set when nothing matched well; says so in words for the user.
     message: str | None = None
+    #: Signals that could not answer, with the reason (e.g. the visual model is not installed).
+    missing: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class VectorSignal:
+    """A vector space searched for a signal: how to encode the query, and how to read scores."""
+
+    index: VectorIndex
+    encode: Callable[[str], np.ndarray]
+    floor: float  # cosine of noise: calibrated to 0
+    ceiling: float  # cosine of a clear match: calibrated to 1
+    overfetch: int = OVERFETCH
+
+
+def locator(segment: dict | None) -> str | None:
+    if not segment or segment["kind"] in ("image", "ocr"):
+        return None
+    if segment.get("start") is not None:
+        minutes, seconds = divmod(int(segment["start"]), 60)
+        return f"{minutes:02d}:{seconds:02d}"
+    return f"{segment['kind']} {segment['ord'] + 1}"
+
+
+def _vector_hits(
+    catalog: Catalog, signal: str, space: VectorSignal, vector: np.ndarray, k: int, clause
+) -> list[SignalHit]:
+    allowed = None if clause is None else catalog.vector_ids_where(space.index.space_id, *clause)
+    pairs = space.index.query(vector, k, allowed)
+    hits = catalog.hits([label for label, _ in pairs])
+    return [
+        SignalHit(signal, hit.file_id, hit.segment_id, score,
+                  calibrate(score, space.floor, space.ceiling), (hit.span_start, hit.span_end))
+        for label, score in pairs
+        if (hit := hits.get(label)) is not None  # else removed since the index was loaded
+    ]  # fmt: skip
 
 
 def nearest(
     catalog: Catalog,
-    vindex: VectorIndex,
+    space: VectorSignal,
     vector: np.ndarray,
     n: int,
     filters: Filters = NO_FILTERS,
     exclude_file: int | None = None,
 ) -> list[Result]:
-    """The ``n`` best files for a query vector, each with its best segment."""
+    """The ``n`` files nearest to a vector in one space (``similar``), each with its best part."""
+    hits = _vector_hits(catalog, "look", space, vector, (n + 1) * space.overfetch, filters.sql())
+    ranked = [
+        Fused(h.file_id, h.raw, {"look": h})
+        for h in best_per_file(hits)
+        if h.file_id != exclude_file
+    ]
+    return _results(catalog, ranked[:n], lexical.Terms(()), None, score=lambda f: f.score)
+
+
+def search(
+    catalog: Catalog,
+    raw: str,
+    query: Query,
+    spaces: dict[str, VectorSignal],
+    n: int = 20,
+    filters: Filters = NO_FILTERS,
+    mode: str = "calibrated",
+    thumbs: Path | None = None,
+) -> Response:
+    """Every available signal, fused into the ``n`` best files for ``query``."""
+    response = Response(raw)
+    filters = filters.merged(query)
     clause = filters.sql()
-    allowed = None if clause is None else catalog.vector_ids_where(vindex.space_id, *clause)
-    pairs = vindex.query(vector, (n + 1) * OVERFETCH, allowed)
-    hits = catalog.hits([label for label, _ in pairs])
-    best: dict[int, Result] = {}
-    for label, score in pairs:
-        hit = hits.get(label)
-        if hit is None or hit.file_id == exclude_file or hit.file_id in best:
-            continue  # vector removed since the index was loaded; or a weaker segment
-        segment = None
-        if hit.segment_kind != "image":
-            segment = {"kind": hit.segment_kind, "index": hit.segment_ord, "start": hit.start,
-                       "label": hit.label}  # fmt: skip
-        best[hit.file_id] = Result(hit.path, round(score, 4), hit.file_id, hit.kind, segment)
-    return sorted(best.values(), key=lambda r: -r.score)[:n]
-
-
-def cut_weak(response: Response, min_score: float) -> Response:
-    """Drop results below the model's floor; say so when nothing is left."""
-    strong = [r for r in response.results if r.score >= min_score]
-    if response.results and not strong:
-        best = response.results[0].score
+    terms = lexical.Terms.of(query.words, query.phrases, query.prefix)
+    lists: dict[str, list[SignalHit]] = {}
+    if query.text:
+        for signal, space in spaces.items():
+            vector = space.encode(query.text)
+            k = (n + 1) * space.overfetch
+            lists[signal] = best_per_file(_vector_hits(catalog, signal, space, vector, k, clause))
+    lists["words"] = best_per_file(
+        SignalHit("words", h.file_id, h.segment_id, h.score, 0.9 * h.score)
+        for h in lexical.search_text(catalog, terms, n, clause)
+    )
+    name_terms = lexical.Terms.of(query.words + query.names, query.phrases, query.prefix)
+    lists["name"] = best_per_file(
+        SignalHit("name", h.file_id, None, h.score, 0.9 * h.score)
+        for h in lexical.search_names(catalog, name_terms, n, clause)
+    )
+    ranked = _required(catalog, query, fuse(lists, mode))
+    if mode == "calibrated":
+        ranked = cut(ranked, FLOOR)
+    response.results = _results(catalog, ranked[:n], terms, thumbs)
+    if not response.results:
         response.message = (
-            f"No good match for {response.query!r}: the closest file scores {best:.2f}, "
-            f"below this model's threshold of {min_score:.2f}."
+            f"No good match for {response.query!r}."
+            if any(lists.values())
+            else f"Nothing indexed matches {response.query!r} and the filters."
         )
-    elif not response.results:
-        response.message = f"Nothing indexed matches {response.query!r} and the filters."
-    response.results = strong
     return response
+
+
+def _required(catalog: Catalog, query: Query, ranked: list[Fused]) -> list[Fused]:
+    """Apply what the query demands: its phrases and name: terms present, -words absent."""
+    ids = [f.file_id for f in ranked]
+    keep = set(ids)
+    if query.phrases:
+        keep &= lexical.files_matching(catalog, lexical.Terms((), query.phrases), ids)
+    if query.names:
+        keep &= lexical.files_matching(catalog, lexical.Terms.of(query.names), ids, True)
+    if query.excluded:
+        banned = lexical.Terms.of([w for w in query.excluded if " " not in w],
+                                  [w for w in query.excluded if " " in w])  # fmt: skip
+        keep -= lexical.files_matching(catalog, banned, ids)
+    return [f for f in ranked if f.file_id in keep]
+
+
+def _results(
+    catalog: Catalog,
+    ranked: list[Fused],
+    terms: lexical.Terms,
+    thumbs: Path | None,
+    score: Callable[[Fused], float] = lambda f: min(1.0, f.score),
+) -> list[Result]:
+    files = catalog.by_ids("files", [f.file_id for f in ranked])
+    segments = catalog.by_ids(
+        "segments", [f.best.segment_id for f in ranked if f.best.segment_id is not None]
+    )
+    results = []
+    for fused in ranked:
+        row = files.get(fused.file_id)
+        if row is None:
+            continue  # removed a moment ago
+        best = fused.best
+        segment = segments.get(best.segment_id) if best.segment_id is not None else None
+        snippet, line = _explain(catalog, fused, segment, terms)
+        thumb = thumb_path(thumbs, row["hash"]) if thumbs and row["hash"] else None
+        results.append(
+            Result(
+                row["path"], round(score(fused), 4), row["id"], row["kind"],
+                segment=_locator_dict(segment), locator=locator(segment),
+                why=[s for s in SIGNALS if s in fused.hits], snippet=snippet, line=line,
+                thumbnail=str(thumb) if thumb and thumb.exists() else None,
+                captured_at=row["captured_at"], size=row["size"],
+            )
+        )  # fmt: skip
+    return results
+
+
+def _locator_dict(segment: dict | None) -> dict | None:
+    if segment is None or segment["kind"] == "image":
+        return None
+    return {"kind": segment["kind"], "index": segment["ord"], "start": segment["start"],
+            "end": segment["end"], "label": segment["label"]}  # fmt: skip
+
+
+def _explain(
+    catalog: Catalog, fused: Fused, segment: dict | None, terms: lexical.Terms
+) -> tuple[str | None, dict | None]:
+    """A snippet of the matching text and, for OCR text, the line to highlight."""
+    if segment is None or not segment["text"]:
+        return None, None
+    text = segment["text"]
+    snippet = lexical.snippet(catalog, segment["id"], terms) if "words" in fused.hits else None
+    start, end = fused.best.span
+    if snippet is None or "«" not in snippet:
+        piece = text[start:end] if start is not None and end is not None else text
+        snippet = _mark(_trim(piece), terms)
+    line = None
+    if segment["lines"]:
+        wanted = snippet.replace("«", "").replace("»", "").strip("… ").lower()
+        for text_line, *box in segment["lines"]:
+            if text_line.lower() in wanted or (terms and terms.coverage(text_line) > 0):
+                line = {"text": text_line, "box": box}
+                break
+    return snippet, line
+
+
+def _trim(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _mark(text: str, terms: lexical.Terms) -> str:
+    """Mark the query's words (and the prefix) in a piece of text."""
+
+    def mark(match: re.Match) -> str:
+        word = match.group(0).lower()
+        hit = word in terms.words or (terms.prefix and word.startswith(terms.prefix))
+        return f"«{match.group(0)}»" if hit else match.group(0)
+
+    return re.sub(r"\w+", mark, text)

@@ -44,7 +44,10 @@ class Fused:
     def best(self) -> SignalHit:
         """The hit that says most about where in the file the match is."""
         with_segment = [h for h in self.hits.values() if h.segment_id is not None]
-        return max(with_segment or self.hits.values(), key=lambda h: h.strength)
+        return max(
+            with_segment or self.hits.values(),
+            key=lambda h: (round(h.strength, 2), -SIGNALS.index(h.signal)),
+        )
 
 
 def calibrate(raw: float, floor: float, ceiling: float) -> float:

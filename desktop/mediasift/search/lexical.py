@@ -55,7 +55,7 @@ STOP_WORDS = frozenset(
         "we",
     ]
 )
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+")  # as SQLite's unicode61 tokenizer splits
 
 
 @dataclass(frozen=True)

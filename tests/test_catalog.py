@@ -104,7 +104,8 @@ def test_library_of_schema_2_keeps_its_vectors_and_gains_text_search(tmp_path):
         " VALUES (1, '/pics/Q3Revenue/IMG_2043.jpg', 'IMG_2043.jpg', 1, 0, 'indexed');"
         "INSERT INTO segments(file_id, ord, kind) VALUES (1, 0, 'image');"
         "INSERT INTO spaces(model_id, revision, dim, created_at) VALUES ('m', 'r', 2, 0);"
-        "INSERT INTO vectors(id, segment_id, space_id, vector) VALUES (7, 1, 1, x'000000000000803f');"
+        "INSERT INTO vectors(id, segment_id, space_id, vector)"
+        " VALUES (7, 1, 1, x'000000000000803f');"
         "UPDATE sqlite_sequence SET seq = 9 WHERE name = 'vectors';"
     )
     conn.commit()

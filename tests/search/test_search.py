@@ -62,7 +62,7 @@ def _names(response) -> list[str]:
 
 
 def test_a_paraphrase_finds_the_screenshot_by_its_text(indexed):
-    lib, docs, _ = indexed
+    lib, *_ = indexed
     response = lib.search("access was refused")
     top = response.results[0]
     assert Path(top.path).name == "Screenshot 2024-05-02.png"

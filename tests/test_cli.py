@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -86,4 +87,10 @@ def test_doctor_reports_health(cli, photos):
     report = json.loads(out)
     assert code == 0
     assert report["model_ok"] and report["catalog_ok"] and report["index_vectors"] == 12
+    assert report["text_model_ok"] and report["text_space"]["dim"] == 384
+    tools = report["optional_tools"]
+    assert tools["ocr"].startswith("rapidocr")
+    assert tools["libreoffice"] == shutil.which("soffice") or "install LibreOffice" in tools[
+        "libreoffice"
+    ]
     assert "cpu" in report["device"].lower() or "cuda" in report["device"].lower()

@@ -94,6 +94,23 @@ class Watch:
         self.pipeline.stop()
 
 
+def optional_tools() -> dict[str, str]:
+    """Each optional tool: where it is, or what installing it would add."""
+    from mediasift.media.document import office_renderer
+    from mediasift.media.ocr import ocr_available
+
+    office = office_renderer()
+    missing_ocr = ocr_available()
+    return {
+        "libreoffice": office
+        or "not installed: PowerPoint and OpenDocument slides are found by their text and "
+        "pictures; install LibreOffice to also find them by how the rendered slide looks",
+        "ocr": "rapidocr (models bundled)"
+        if missing_ocr is None
+        else f"unavailable ({missing_ocr}): text inside images will not be found",
+    }
+
+
 class Library:
     def __init__(self, home: Path | None = None, settings: Settings | None = None):
         self.home = (home or data_dir()).resolve()
@@ -310,7 +327,12 @@ class Library:
         return self._encoder.min_score
 
     def search(
-        self, text: str, n: int = 20, filters: Filters = NO_FILTERS, mode: str = "calibrated"
+        self,
+        text: str,
+        n: int = 20,
+        filters: Filters = NO_FILTERS,
+        mode: str = "calibrated",
+        only: frozenset[str] | None = None,
     ) -> Response:
         """Files matching a typed query (its syntax: ``search.query``), every signal fused."""
         try:
@@ -318,7 +340,7 @@ class Library:
         except QueryError as exc:
             raise LibraryError(str(exc)) from exc
         spaces, missing = self._signals()
-        response = search(self.catalog, text, query, spaces, n, filters, mode, self.thumbs)
+        response = search(self.catalog, text, query, spaces, n, filters, mode, self.thumbs, only)
         response.missing = missing
         return response
 
@@ -388,4 +410,11 @@ class Library:
             report["space"] = {"model_id": encoder.space.model_id, "dim": encoder.space.dim}
             report["index_vectors"] = vindex.live_count
             report["index_was_rebuilt"] = vindex.rebuilt
+        text = self.text_encoder()
+        report["text_model_ok"] = text is not None
+        report["text_model_error"] = self.text_model_error
+        if text is not None:
+            report["text_space"] = {"model_id": text.space.model_id, "dim": text.space.dim}
+            report["text_index_vectors"] = self.text_index().live_count
+        report["optional_tools"] = optional_tools()
         return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def _report(args: argparse.Namespace, figures: dict) -> None:
@@ -50,7 +51,18 @@ def _query(args: argparse.Namespace) -> int:
     from mediasift.bench.query import bench_query
 
     sizes = [int(s) for s in args.sizes.split(",")]
-    _report(args, bench_query(sizes, args.queries, args.model))
+    figures = bench_query(sizes, args.queries, args.model, args.text_model, args.segments_per_file)
+    _report(args, figures)
+    return 0
+
+
+def _retrieval(args: argparse.Namespace) -> int:
+    from mediasift.bench.retrieval import bench_retrieval
+
+    figures = bench_retrieval(
+        args.model, args.text_model, args.screenshots, args.distractors, args.keep
+    )
+    _report(args, figures)
     return 0
 
 
@@ -81,3 +93,14 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     query = bench_command("query", "text query latency at several library sizes", _query)
     query.add_argument("--sizes", default="10000,100000", help="comma-separated item counts")
     query.add_argument("--queries", type=int, default=200)
+    query.add_argument("--text-model", help="text model (default: the packaged MiniLM)")
+    query.add_argument(
+        "--segments-per-file", type=int, default=10, help="text segments per file (0: none)"
+    )
+    retrieval = bench_command(
+        "retrieval", "recall@1/5 and MRR per signal and blended, on a generated set", _retrieval
+    )
+    retrieval.add_argument("--text-model", help="text model (default: the packaged MiniLM)")
+    retrieval.add_argument("--screenshots", type=int, default=120)
+    retrieval.add_argument("--distractors", type=int, default=200)
+    retrieval.add_argument("--keep", type=Path, help="build the set and library in this folder")

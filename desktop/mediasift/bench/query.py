@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mediasift.bench.data import random_clip_b32
+from mediasift.bench.data import default_text_model, random_clip_b32
 from mediasift.config import Settings
 from mediasift.library import Library, LibraryError
 
@@ -60,19 +60,32 @@ WORDS = (
 )
 
 
-def _fill(home: Path, settings: Settings, count: int) -> float:
-    """Write ``count`` files with one random vector each; returns seconds spent building."""
+def _vocabulary(rng: np.random.Generator, size: int = 6000) -> list[str]:
+    """Made-up words plus the query words, for text with a natural spread of frequencies."""
+    syllables = ["ka", "lo", "mi", "ren", "tas", "vo", "pel", "dun", "sor", "ix", "bra", "ne"]
+    made = {"".join(rng.choice(syllables, size=rng.integers(2, 4))) for _ in range(size)}
+    return list(WORDS) + sorted(made)
+
+
+def _unit(rng: np.random.Generator, count: int, dim: int) -> np.ndarray:
+    vectors = rng.normal(size=(count, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
+
+
+def _fill(home: Path, settings: Settings, count: int, per_file: int) -> float:
+    """Write ``count`` files with one random visual vector each and ``per_file`` text
+    segments each (random text, random text vectors); returns seconds spent building."""
     started = time.perf_counter()
     rng = np.random.default_rng(count)
     with Library(home, settings) as lib:
-        encoder = lib.encoder()
+        encoder, text = lib.encoder(), lib.text_encoder() if per_file else None
         if encoder is None:
             raise LibraryError(lib.model_error)
         space = encoder.space
         space_id = lib.catalog.ensure_space(space.model_id, space.revision, space.dim)
         folder_id = lib.catalog.add_folder("/bench")
-        vectors = rng.normal(size=(count, space.dim)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = _unit(rng, count, space.dim)
         now = time.time()
         with lib.catalog.transaction() as conn:
             conn.executemany(
@@ -81,6 +94,9 @@ def _fill(home: Path, settings: Settings, count: int) -> float:
                 ((i, folder_id, f"/bench/{i:07d}.jpg", f"{i:07d}.jpg", now - i)
                  for i in range(1, count + 1)),
             )  # fmt: skip
+            conn.execute(
+                "INSERT INTO name_fts(rowid, name, folder) SELECT id, name, 'bench' FROM files"
+            )
             conn.executemany(
                 "INSERT INTO segments(id, file_id, ord, kind) VALUES (?, ?, 0, 'image')",
                 ((i, i) for i in range(1, count + 1)),
@@ -89,44 +105,102 @@ def _fill(home: Path, settings: Settings, count: int) -> float:
                 "INSERT INTO vectors(id, segment_id, space_id, vector) VALUES (?, ?, ?, ?)",
                 ((i, i, space_id, vectors[i - 1].tobytes()) for i in range(1, count + 1)),
             )
+        if text is not None:
+            _fill_text(lib, rng, count, per_file)
         lib.vector_index().save(lib.catalog)
+        if text is not None:
+            lib.text_index().save(lib.catalog)
     return time.perf_counter() - started
 
 
-def _one_size(settings: Settings, count: int, queries: int) -> dict:
-    rng = np.random.default_rng(7)
-    texts = [" ".join(rng.choice(WORDS, size=rng.integers(1, 6))) for _ in range(queries)]
+def _fill_text(lib: Library, rng: np.random.Generator, count: int, per_file: int) -> None:
+    """``per_file`` pages of 8-30 Zipf-distributed words per file, with text vectors."""
+    space = lib.text_encoder().space
+    space_id = lib.catalog.ensure_space(space.model_id, space.revision, space.dim, "text")
+    words = np.array(_vocabulary(rng))
+    weights = 1.0 / np.arange(1, len(words) + 1)
+    weights /= weights.sum()
+    block = 50_000
+    next_id = count + 1
+    for first in range(0, count * per_file, block):
+        size = min(block, count * per_file - first)
+        ids = range(next_id, next_id + size)
+        lengths = rng.integers(8, 31, size)
+        picks = rng.choice(words, size=int(lengths.sum()), p=weights)
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        texts = [" ".join(picks[bounds[j] : bounds[j + 1]]) for j in range(size)]
+        vectors = _unit(rng, size, space.dim)
+        with lib.catalog.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO segments(id, file_id, ord, kind, text) VALUES (?, ?, ?, 'page', ?)",
+                ((sid, 1 + (first + j) // per_file, 1 + (first + j) % per_file, texts[j])
+                 for j, sid in enumerate(ids)),
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT INTO vectors(id, segment_id, space_id, vector) VALUES (?, ?, ?, ?)",
+                ((sid, sid, space_id, vectors[j].tobytes()) for j, sid in enumerate(ids)),
+            )
+        next_id += size
+        log.info("Text segments: %d of %d", next_id - count - 1, count * per_file)
+
+
+def _typed(rng: np.random.Generator, queries: int) -> dict[str, list[str]]:
+    """Queries as typed: full words, and the first one or two letters of a word."""
+    return {
+        "words": [" ".join(rng.choice(WORDS, size=rng.integers(1, 6))) for _ in range(queries)],
+        "prefix1": [str(w)[:1] for w in rng.choice(WORDS, size=queries)],
+        "prefix2": [str(w)[:2] for w in rng.choice(WORDS, size=queries)],
+    }
+
+
+def _one_size(settings: Settings, count: int, queries: int, per_file: int) -> dict:
+    typed = _typed(np.random.default_rng(7), queries)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        build_s = _fill(home, settings, count)
+        build_s = _fill(home, settings, count, per_file)
         started = time.perf_counter()
         with Library(home, settings) as lib:
             weights_started = time.perf_counter()
             lib.encoder()
+            lib.text_encoder()
             weights_s = time.perf_counter() - weights_started
             first = lib.search("a screenshot of an error dialog")
             first_s = time.perf_counter() - started - weights_s
-            latencies = []
-            for text in texts:
-                t0 = time.perf_counter()
-                lib.search(text, n=20)
-                latencies.append((time.perf_counter() - t0) * 1000)
-    return {
-        "items": count,
-        "build_s": round(build_s, 1),
-        "weights_load_s": round(weights_s, 2),
-        "open_and_first_query_s": round(first_s, 3),
-        "first_query_results": len(first.results),
-        "queries": queries,
-        "p50_ms": round(float(np.percentile(latencies, 50)), 2),
-        "p99_ms": round(float(np.percentile(latencies, 99)), 2),
-        "max_ms": round(max(latencies), 2),
-    }
+            figures = {
+                "items": count,
+                "text_segments": count * per_file,
+                "signals_missing": first.missing,
+                "build_s": round(build_s, 1),
+                "weights_load_s": round(weights_s, 2),
+                "open_and_first_query_s": round(first_s, 3),
+                "first_query_results": len(first.results),
+                "queries": queries,
+            }
+            for kind, texts in typed.items():
+                latencies = []
+                for text in texts:
+                    t0 = time.perf_counter()
+                    lib.search(text, n=20)
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                figures[kind] = {
+                    "p50_ms": round(float(np.percentile(latencies, 50)), 2),
+                    "p99_ms": round(float(np.percentile(latencies, 99)), 2),
+                    "max_ms": round(max(latencies), 2),
+                }
+    return figures
 
 
-def bench_query(sizes: list[int], queries: int, model: str | None) -> dict:
-    settings = Settings(model=model or str(random_clip_b32()), min_score=-1.0)
+def bench_query(
+    sizes: list[int], queries: int, model: str | None, text_model: str | None, per_file: int
+) -> dict:
+    settings = Settings(
+        model=model or str(random_clip_b32()),
+        text_model=text_model or default_text_model(),
+        min_score=-1.0,
+        ocr=False,
+    )
     return {
         "model": settings.model,
-        "sizes": [_one_size(settings, count, queries) for count in sizes],
+        "text_model": settings.text_model,
+        "sizes": [_one_size(settings, count, queries, per_file) for count in sizes],
     }

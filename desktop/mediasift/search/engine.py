@@ -168,8 +168,10 @@ def search(
     filters: Filters = NO_FILTERS,
     mode: str = "calibrated",
     thumbs: Path | None = None,
+    only: frozenset[str] | None = None,
 ) -> Response:
-    """Every available signal, fused into the ``n`` best files for ``query``."""
+    """Every available signal (or ``only`` some: benchmarks compare them), fused into the
+    ``n`` best files for ``query``."""
     response = Response(raw)
     filters = filters.merged(query)
     clause = filters.sql()
@@ -189,6 +191,8 @@ def search(
         SignalHit("name", h.file_id, None, h.score, 0.9 * h.score)
         for h in lexical.search_names(catalog, name_terms, n, clause)
     )
+    if only is not None:
+        lists = {signal: hits for signal, hits in lists.items() if signal in only}
     ranked = _required(catalog, query, fuse(lists, mode))
     if mode == "calibrated":
         ranked = cut(ranked, FLOOR)

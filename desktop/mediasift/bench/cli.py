@@ -66,6 +66,13 @@ def _retrieval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _text(args: argparse.Namespace) -> int:
+    from mediasift.bench.text import bench_text
+
+    _report(args, bench_text(args.pages, args.screenshots, args.photos))
+    return 0
+
+
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="measure indexing and query speed")
     bsub = bench.add_subparsers(dest="bench", required=True)
@@ -101,6 +108,10 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         "retrieval", "recall@1/5 and MRR per signal and blended, on a generated set", _retrieval
     )
     retrieval.add_argument("--text-model", help="text model (default: the packaged MiniLM)")
+    text = bench_command("text", "PDF pages/s, OCR screenshots/s, photos skipped/s", _text)
+    text.add_argument("--pages", type=int, default=300)
+    text.add_argument("--screenshots", type=int, default=10)
+    text.add_argument("--photos", type=int, default=30)
     retrieval.add_argument("--screenshots", type=int, default=120)
     retrieval.add_argument("--distractors", type=int, default=200)
     retrieval.add_argument("--keep", type=Path, help="build the set and library in this folder")

@@ -118,6 +118,7 @@ def _catalog_problems(catalog: Catalog) -> list[str]:
     vector_without_stage = _rows(
         catalog,
         "SELECT v.id FROM vectors v JOIN segments s ON s.id = v.segment_id"
+        " JOIN spaces sp ON sp.id = v.space_id AND sp.role = 'visual'"
         " WHERE NOT EXISTS (SELECT 1 FROM stages st WHERE st.file_id = s.file_id"
         " AND st.stage = 'embed:' || v.space_id AND st.status = 'done')",
     )
@@ -130,7 +131,8 @@ def _catalog_problems(catalog: Catalog) -> list[str]:
 
 
 def _duplicates(catalog: Catalog, deleted: int) -> int:
-    """Vectors written more than once: extra vectors per file and space, plus ids used up.
+    """Vectors written more than once: extra vectors per part of a file (segment and text
+    chunk) and space, plus ids used up.
 
     Apart from the ``deleted`` vectors removed on purpose, nothing deletes vectors here, so
     the AUTOINCREMENT counter exceeding the row count means a vector was replaced: its file
@@ -139,7 +141,7 @@ def _duplicates(catalog: Catalog, deleted: int) -> int:
     extra = _rows(
         catalog,
         "SELECT count(*) - 1 FROM vectors v JOIN segments s ON s.id = v.segment_id"
-        " GROUP BY s.file_id, v.space_id HAVING count(*) > 1",
+        " GROUP BY s.file_id, s.ord, v.space_id, v.chunk HAVING count(*) > 1",
     )
     count = _rows(catalog, "SELECT count(*) FROM vectors")[0][0]
     seq = _rows(catalog, "SELECT seq FROM sqlite_sequence WHERE name = 'vectors'")

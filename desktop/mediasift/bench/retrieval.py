@@ -8,9 +8,11 @@ model, the visual model), then every query is asked of each signal alone and of 
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,17 @@ RUNS = (
     ("blend", None, "calibrated"),
     ("blend_rrf", None, "rrf"),
 )
+
+
+def _corpus(root: Path, screenshots: int, distractors: int) -> list[Labelled]:
+    """The labelled set, built once per folder: a kept folder is reused as it is (its
+    library then only catches up), so fusion can be re-measured without re-indexing."""
+    labels = root / "labels.json"
+    if labels.is_file():
+        return [Labelled(**item) for item in json.loads(labels.read_text())]
+    labelled = build_corpus(root / "corpus", screenshots=screenshots, distractors=distractors)
+    labels.write_text(json.dumps([asdict(item) for item in labelled]))
+    return labelled
 
 
 def _rank(results, item: Labelled) -> int | None:
@@ -66,7 +79,7 @@ def bench_retrieval(
     with tempfile.TemporaryDirectory() as tmp:
         root = keep or Path(tmp)
         started = time.perf_counter()
-        labelled = build_corpus(root / "corpus", screenshots=screenshots, distractors=distractors)
+        labelled = _corpus(root, screenshots, distractors)
         build_s = time.perf_counter() - started
         with Library(root / "home", settings) as lib:
             lib.add_folder(root / "corpus")

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from .device import choose_device
@@ -31,6 +32,38 @@ _SKIP_DIRS = ("onnx/", "openvino/", "coreml/", "tflite/", "gguf/")
 _TRUE = {"1", "true", "yes", "on"}
 
 
+@dataclass(frozen=True)
+class ModelRole:
+    """How messages name a model, the setting that chooses it, and what works without it.
+
+    The visual and the text model share the hub/local-folder logic; only the wording differs,
+    so the user is told which model is missing and which option points at a local copy.
+    """
+
+    label: str
+    option: str
+    env: str
+    without: str
+
+
+VISUAL_ROLE = ModelRole("Model", "--model", "MEDIASIFT_MODEL", _WITHOUT_MODEL)
+
+
+def resolve_model(name: str, role: ModelRole = VISUAL_ROLE) -> tuple[Path, str, str]:
+    """Return (local folder, model id, revision) for a hub id or a local folder path.
+
+    A folder's id is its resolved path and its revision a content hash; a hub id is fetched
+    (or found in the cache) and keeps its commit hash. Raises :class:`ModelUnavailable`.
+    """
+    local = _as_local_folder(name, role)
+    if local is not None:
+        revision = folder_revision(local)
+        logger.info("Using local model folder %s (revision %s)", local, revision)
+        return local, str(local), revision
+    folder, revision = _fetch_from_hub(name, role)
+    return folder, name, revision
+
+
 def load_encoder(name: str | None = None, device: str | None = None) -> Encoder:
     """Load an encoder by hub id or local folder path; None means the default for the device.
 
@@ -38,13 +71,7 @@ def load_encoder(name: str | None = None, device: str | None = None) -> Encoder:
     """
     device = choose_device(device)
     name = (name or "").strip() or default_model_id(device)
-    local = _as_local_folder(name)
-    if local is not None:
-        folder, model_id, revision = local, str(local), folder_revision(local)
-        logger.info("Using local model folder %s (revision %s)", folder, revision)
-    else:
-        model_id = name
-        folder, revision = _fetch_from_hub(model_id)
+    folder, model_id, revision = resolve_model(name)
     kind = _detect_kind(folder, model_id)
     from transformers.utils import logging as transformers_logging
 
@@ -83,7 +110,7 @@ def load_encoder(name: str | None = None, device: str | None = None) -> Encoder:
 # -- local folders ---------------------------------------------------------------------------
 
 
-def _as_local_folder(name: str) -> Path | None:
+def _as_local_folder(name: str, role: ModelRole = VISUAL_ROLE) -> Path | None:
     """The folder ``name`` points to, or None when it is a hub id.
 
     An existing directory always wins; anything that cannot be a hub id ("org/name") is taken
@@ -95,8 +122,8 @@ def _as_local_folder(name: str) -> Path | None:
     if _HUB_ID.match(name) and not name.startswith((".", "~")):
         return None
     if path.exists():
-        raise ModelUnavailable(f"'{name}' is a file, not a model folder. {_WITHOUT_MODEL}")
-    raise ModelUnavailable(f"Model folder '{name}' does not exist. {_WITHOUT_MODEL}")
+        raise ModelUnavailable(f"'{name}' is a file, not a model folder. {role.without}")
+    raise ModelUnavailable(f"{role.label} folder '{name}' does not exist. {role.without}")
 
 
 def folder_revision(folder: Path) -> str:
@@ -183,15 +210,15 @@ def _hub_cache() -> str:
     return constants.HF_HUB_CACHE
 
 
-def _unreachable(model_id: str) -> ModelUnavailable:
+def _unreachable(model_id: str, role: ModelRole = VISUAL_ROLE) -> ModelUnavailable:
     return ModelUnavailable(
-        f"Model '{model_id}' is not on this computer and the model hub cannot be reached. "
-        "Connect to the internet once, or point MediaSift at a local copy with --model FOLDER "
-        f"or MEDIASIFT_MODEL. {_WITHOUT_MODEL}"
+        f"{role.label} '{model_id}' is not on this computer and the model hub cannot be reached. "
+        f"Connect to the internet once, or point MediaSift at a local copy with {role.option} "
+        f"FOLDER or {role.env}. {role.without}"
     )
 
 
-def _fetch_from_hub(model_id: str) -> tuple[Path, str]:
+def _fetch_from_hub(model_id: str, role: ModelRole = VISUAL_ROLE) -> tuple[Path, str]:
     """Return (snapshot folder, commit hash), downloading what is missing.
 
     Online: list the repo, download only the files this model needs (one weight format, no
@@ -233,13 +260,13 @@ def _fetch_from_hub(model_id: str) -> tuple[Path, str]:
             return Path(path), info.sha or Path(path).name
         except GatedRepoError as exc:
             raise ModelUnavailable(
-                f"Model '{model_id}' is gated on the model hub and needs an access token. "
-                f"Download it once and point MediaSift at the folder. {_WITHOUT_MODEL}"
+                f"{role.label} '{model_id}' is gated on the model hub and needs an access token. "
+                f"Download it once and point MediaSift at the folder. {role.without}"
             ) from exc
         except (RepositoryNotFoundError, RevisionNotFoundError) as exc:
             raise ModelUnavailable(
-                f"Model '{model_id}' does not exist on the model hub; check the name, or give a "
-                f"local folder. {_WITHOUT_MODEL}"
+                f"{role.label} '{model_id}' does not exist on the model hub; check the name, or "
+                f"give a local folder. {role.without}"
             ) from exc
         except (
             OSError,
@@ -254,9 +281,9 @@ def _fetch_from_hub(model_id: str) -> tuple[Path, str]:
     try:
         path = Path(snapshot_download(model_id, cache_dir=cache_dir, local_files_only=True))
     except (LocalEntryNotFoundError, OSError, ValueError) as exc:
-        raise _unreachable(model_id) from (hub_error or exc)
+        raise _unreachable(model_id, role) from (hub_error or exc)
     if not any(p.name.endswith(_WEIGHT_SUFFIXES) for p in path.iterdir()):
-        raise _unreachable(model_id) from hub_error
+        raise _unreachable(model_id, role) from hub_error
     logger.info("Using cached %s (revision %s)", model_id, path.name[:12])
     return path, path.name
 

@@ -69,6 +69,16 @@ _MODELS: tuple[ModelSpec, ...] = (
 
 MODELS: dict[str, ModelSpec] = {spec.id: spec for spec in _MODELS}
 
+# The text space (page, slide, OCR and transcript text): a small Sentence Transformers model
+# that runs on the CPU next to the visual model. 384-d, 256 tokens, ~90 MB.
+DEFAULT_TEXT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_TEXT_DIM = 384
+# MiniLM query-to-passage cosines measured here: real matches ~0.3-0.7 ("permission error" vs an
+# SSH "Permission denied" line 0.47, "Q3 revenue chart" vs a results slide 0.60), unrelated text
+# mostly below 0.15 and loosely topical text up to ~0.25. Like the visual cut-offs this only
+# decides when to say "no good match"; other text models (e5, bge) score higher and may need more.
+DEFAULT_TEXT_MIN_SCORE = 0.25
+
 
 def get_spec(model_id: str) -> ModelSpec | None:
     """Return the known spec for a hub id (case-insensitive, as the hub is), or None."""

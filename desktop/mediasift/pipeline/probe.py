@@ -18,6 +18,7 @@ from mediasift.media.document import read_document
 from mediasift.media.errors import MediaError
 from mediasift.media.image import decode_image, looks_like_screenshot
 from mediasift.media.kinds import claims_media, sniff_kind, unsupported_reason
+from mediasift.media.layout import blocks
 from mediasift.media.thumbs import THUMB_SIDE, save_thumbnail
 
 if TYPE_CHECKING:
@@ -200,16 +201,18 @@ def _read_document(job: Job, work: Workers, path: Path, kind: str, digest: str) 
 
 
 def _chunks(work: Workers, text: str | None) -> list[tuple[str, int, int]]:
-    """The text's pieces for the text model, each with its place in the text."""
+    """The text's pieces for the text model, each with its place in the text. Paragraphs
+    (blank-line apart: OCR blocks, slide notes) are never packed together."""
     if work.text_encoder is None or not text or not text.strip():
         return []
-    spans, cursor = [], 0
-    for chunk in work.text_encoder.chunks(text):
-        start = text.find(chunk[:40], max(0, cursor - len(chunk)))
-        start = start if start >= 0 else cursor
-        spans.append((chunk, start, start + len(chunk)))
-        cursor = start + len(chunk)
-    return spans
+    pieces, offset = [], 0
+    for paragraph in text.split("\n\n"):
+        pieces += [
+            (paragraph[start:end], offset + start, offset + end)
+            for start, end in work.text_encoder.chunk_spans(paragraph)
+        ]
+        offset += len(paragraph) + 2
+    return pieces
 
 
 def _current_row(job: Job, work: Workers) -> dict | None:
@@ -223,12 +226,15 @@ def _current_row(job: Job, work: Workers) -> dict | None:
 def _read_text_in_image(job: Job, work: Workers) -> Outcome:
     if work.ocr is None or _current_row(job, work) is None:
         return Outcome(job, "stale")
-    decoded = decode_image(Path(job.path), OCR_SIDE)
-    lines = work.ocr.read(decoded.image)
+    image = decode_image(Path(job.path), OCR_SIDE).image
+    lines = work.ocr.read(image)
     if not lines:
         return Outcome(job, "decoded")
-    text = "\n".join(line.text for line in lines)
-    boxes = [[line.text, *(round(v, 4) for v in line.box)] for line in lines]
+    # One block per paragraph of the text, and one chunk per block, so a dialog's message
+    # is embedded apart from the window around it.
+    grouped = blocks(lines, image.width / image.height)
+    text = "\n\n".join("\n".join(line.text for line in block) for block in grouped)
+    boxes = [[line.text, *(round(v, 4) for v in line.box)] for block in grouped for line in block]
     segment = Segment(OCR_ORD, "ocr", text=text, lines=boxes)
     return Outcome(job, "decoded", pieces=[Piece(segment, chunks=_chunks(work, text))])
 

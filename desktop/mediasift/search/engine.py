@@ -32,6 +32,8 @@ OVERFETCH = 3
 TEXT_OVERFETCH = 8
 #: Fused score under which nothing counts as a good match, whatever the query.
 FLOOR = 0.12
+#: Calibrated strength of a file holding every word of the query (in its text or its name).
+WORDS_WEIGHT = 0.9
 #: Kinds a ``kind:`` filter means: "image" includes screenshots.
 KIND_GROUPS = {"image": ("image", "screenshot")}
 
@@ -183,12 +185,12 @@ def search(
             k = (n + 1) * space.overfetch
             lists[signal] = best_per_file(_vector_hits(catalog, signal, space, vector, k, clause))
     lists["words"] = best_per_file(
-        SignalHit("words", h.file_id, h.segment_id, h.score, 0.9 * h.score)
+        SignalHit("words", h.file_id, h.segment_id, h.score, _word_strength(h.score))
         for h in lexical.search_text(catalog, terms, n, clause)
     )
     name_terms = lexical.Terms.of(query.words + query.names, query.phrases, query.prefix)
     lists["name"] = best_per_file(
-        SignalHit("name", h.file_id, None, h.score, 0.9 * h.score)
+        SignalHit("name", h.file_id, None, h.score, _word_strength(h.score))
         for h in lexical.search_names(catalog, name_terms, n, clause)
     )
     if only is not None:
@@ -204,6 +206,13 @@ def search(
             else f"Nothing indexed matches {response.query!r} and the filters."
         )
     return response
+
+
+def _word_strength(coverage: float) -> float:
+    """Words found are strong evidence only together: one word of a four-word description
+    in a file says little (0.06), all of them a lot (0.9). Measured on the retrieval set,
+    where a linear share let files sharing one common word outrank the meaning match."""
+    return WORDS_WEIGHT * coverage**2
 
 
 def _required(catalog: Catalog, query: Query, ranked: list[Fused]) -> list[Fused]:

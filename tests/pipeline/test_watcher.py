@@ -408,3 +408,33 @@ def test_missing_or_vanishing_library_folder_keeps_its_files(library, tmp_path, 
     finally:
         watch.stop()
     assert library.catalog.counts()["files"] == 3
+
+
+def test_new_screenshot_is_found_by_look_first_then_by_its_words(library, tmp_path):
+    """OCR is a later stage: the file is indexed (look) before its text is read, and then
+    a search for its words finds it without any further event."""
+    from helpers import write_screenshot
+
+    library.settings.ocr = True
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    library.add_folder(folder)
+    progress = Progress()
+    events = []
+    progress.event_listeners.append(events.append)
+    watch = library.watch(progress, settle=SETTLE)
+    try:
+        assert watch.reconciled.wait(10)
+        path = write_screenshot(folder / "shot.png", ["Invoice overdue by thirty days"])
+        wait_for(lambda: embedded(library, path), what="indexed by look")
+        wait_for(
+            lambda: str(path) in {r.path for r in library.search("invoice overdue").results},
+            what="found by its words",
+        )
+        wait_for(lambda: any(e.kind == "text" for e in events), what="the text event")
+        kinds = [e.kind for e in events if e.path == str(path)]
+        assert kinds.index("indexed") < kinds.index("text")
+        top = library.search("invoice overdue").results[0]
+        assert top.path == str(path) and "words" in top.why
+    finally:
+        watch.stop()

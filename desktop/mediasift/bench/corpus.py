@@ -589,9 +589,10 @@ NOTICE_STYLES: tuple[Callable[[_Frame, str, random.Random], None], ...] = (
 
 
 def _labelled_shot(index: int, rng: random.Random) -> Image.Image:
-    message = MESSAGES[index][0]
-    theme = rng.choice(THEMES)
+    """The screenshot of message ``index``, in the style its kind of message appears in."""
     pair = MESSAGES[index]
+    message = pair[0]
+    theme = rng.choice(THEMES)
     if pair in TERMINALS:
         f = _frame(rng, theme, "Terminal", places=())
         _terminal(f, message, rng)
@@ -608,6 +609,7 @@ def _labelled_shot(index: int, rng: random.Random) -> Image.Image:
 
 
 def _distractor_shot(kind: str, rng: random.Random, seen: set[str]) -> Image.Image:
+    """An unlabelled screenshot of ``kind`` (or a photo-like picture for ``"photo"``)."""
     if kind == "photo":
         return _photo(rng)
     lines = _distractor_texts(kind, rng, seen)

@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 #: Calibration of the signals' cosines (see search.fusion): a visual match is clear this far
 #: above the model's "no good match" floor; a text match is clear at this cosine (MiniLM).
 LOOK_SPREAD = 0.15
+#: Lines read from one image: a page of dense text is bounded (recognition costs per line).
+OCR_MAX_LINES = 200
 TEXT_CEILING = 0.75
 
 
@@ -206,7 +208,7 @@ class Library:
                 log.warning("Text in images will not be read: %s", missing)
                 self.settings.ocr = False
                 return None
-            self._ocr = OcrEngine()
+            self._ocr = OcrEngine(max_lines=OCR_MAX_LINES)
         return self._ocr
 
     def _space_index(self, space, role: str) -> tuple[int, VectorIndex]:

@@ -6,10 +6,15 @@ reads whole; the pipeline embeds those with :meth:`TextEncoder.encode_documents`
 embeds the typed query with :meth:`TextEncoder.encode_queries`.
 
 Both encode paths call the model's own preprocess and forward instead of
-``SentenceTransformer.encode``: for one short query that is ~4 ms instead of ~15 ms on 2 cores
-(encode sorts, batches, re-checks the device and builds a progress bar per call). Dynamic int8
-quantization was measured for the query path and rejected: cosine to the fp32 vectors was only
-0.92-0.97 for MiniLM (the cut-off was 0.99), and fp32 is already far under the 50 ms budget.
+``SentenceTransformer.encode``, so the tokenizer lock covers tokenization only and a query never
+waits for a document batch to be encoded (encode would also re-sort, re-check the device and
+build a progress bar per call: ~0.7 ms of a ~4.4 ms warm query on 2 idle cores). Dynamic int8
+quantization of the query path was measured and rejected: cosine to the fp32 vectors was only
+0.92-0.97 for MiniLM (the bar was 0.99), and fp32 is already well inside the 50 ms budget.
+Tail latency depends on torch's thread count, not on this code: with 2 OpenMP threads on 2
+cores, another process busy on one core stalls queries (p99 ~390 ms here); with
+``torch.set_num_threads(1)`` the same run gave ~7 ms p50 and ~10 ms p99. A process that only
+searches should set that.
 """
 
 from __future__ import annotations
@@ -58,8 +63,8 @@ class TextEncoder:
     """A Sentence Transformers text model for the text space.
 
     ``encode_documents`` (the indexer's encoder thread), ``encode_queries`` (search) and
-    ``chunks`` (text extraction) may run at the same time in different threads. Fast
-    tokenizers raise "Already borrowed" when two threads use one at once, so every tokenizer
+    ``chunks`` (text extraction) may run at the same time in different threads. A fast
+    tokenizer can raise "Already borrowed" when two threads use it at once, so every tokenizer
     call holds a lock; the forward passes run outside it, so a query waits at most for one
     batch to be tokenized, never for it to be encoded. ``chunks`` has its own tokenizer copy
     and lock, so cutting a long OCR text never delays a typed query.

@@ -1,7 +1,10 @@
-"""Per-file work done in the decode pool: sniff, hash, decode, thumbnail, prepare for the model.
+"""Per-file work done in the decode pool, one stage of one file per job.
 
-It reads the catalog (to reuse the work of an identical file) but never writes it: the writer
-decides what the outcome means. Every failure becomes an Outcome with a reason, never a raise.
+READ: sniff, hash, decode an image or read a document's pages (text, and each page rendered
+at the model's size), thumbnail, prepare for the visual model, cut text into chunks. OCR: read
+the text inside an image (a later, cheaper-to-skip stage). TEXT: chunk text already stored, for
+a text model that arrived later. It reads the catalog but never writes it: the writer decides
+what the outcome means. Every failure becomes an Outcome with a reason, never a raise.
 """
 
 from __future__ import annotations

@@ -117,6 +117,13 @@ def test_phrases_and_filters(indexed):
     assert set(_names(lib.search("kind:screenshot denied"))) == {"Screenshot 2024-05-02.png"}
 
 
+def test_a_query_of_filters_only_lists_the_newest_matching_files(indexed):
+    lib, *_ = indexed
+    response = lib.search("kind:pdf")
+    assert set(_names(response)) == {"contract.pdf", "huge.pdf", "whole.pdf"}
+    assert all(r.why == ["filter"] for r in response.results)
+
+
 def test_a_malformed_query_gets_a_plain_message(indexed):
     lib, *_ = indexed
     with pytest.raises(LibraryError, match="kind"):

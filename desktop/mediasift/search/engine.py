@@ -179,7 +179,15 @@ def search(
     clause = filters.sql()
     terms = lexical.Terms.of(query.words, query.phrases, query.prefix)
     lists: dict[str, list[SignalHit]] = {}
-    if query.text:
+    if query.is_empty():  # only filters ("kind:pdf after:2024"): the newest files they allow
+        where, params = clause or ("1", [])
+        rows = catalog.rows(
+            f"SELECT id FROM files f WHERE status = 'indexed' AND ({where})"
+            " ORDER BY coalesce(captured_at, mtime) DESC LIMIT ?",
+            [*params, n],
+        )
+        lists["filter"] = [SignalHit("filter", row["id"], None, 1.0, 1.0) for row in rows]
+    elif query.text:
         for signal, space in spaces.items():
             vector = space.encode(query.text)
             k = (n + 1) * space.overfetch

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-#: Signals, in the order a result's "why" lists them.
-SIGNALS = ("words", "meaning", "name", "look")
+#: Signals, in the order a result's "why" lists them ("filter": a query of filters only).
+SIGNALS = ("words", "meaning", "name", "look", "filter")
 #: RRF's damping constant (Cormack et al. 2009).
 RRF_K = 60
 #: A result is kept when it reaches this share of the best result's score.

@@ -203,19 +203,34 @@ def _read_document(job: Job, work: Workers, path: Path, kind: str, digest: str) 
                    notice=document.notice)  # fmt: skip
 
 
-def _chunks(work: Workers, text: str | None) -> list[tuple[str, int, int]]:
-    """The text's pieces for the text model, each with its place in the text. Paragraphs
-    (blank-line apart: OCR blocks, slide notes) are never packed together."""
+def _chunks(work: Workers, text: str | None, kind: str = "page") -> list[tuple[str, int, int]]:
+    """The text's pieces for the text model, each with its place in the text.
+
+    Paragraphs (blank-line apart) are never packed together. Text read in an image is also
+    embedded line by line: a short message among window clutter is matched on its own, where
+    one vector for its whole block let the clutter dilute it (measured: recall@1 0.93 by
+    block, ``mediasift bench retrieval``).
+    """
     if work.text_encoder is None or not text or not text.strip():
         return []
     pieces, offset = [], 0
     for paragraph in text.split("\n\n"):
-        pieces += [
-            (paragraph[start:end], offset + start, offset + end)
-            for start, end in work.text_encoder.chunk_spans(paragraph)
-        ]
+        spans = work.text_encoder.chunk_spans(paragraph)
+        if kind == "ocr":
+            spans = _line_spans(paragraph) + spans
+        pieces += [(paragraph[a:b], offset + a, offset + b) for a, b in dict.fromkeys(spans)]
         offset += len(paragraph) + 2
     return pieces
+
+
+def _line_spans(paragraph: str) -> list[tuple[int, int]]:
+    """Spans of the paragraph's lines that say something (two words or more)."""
+    spans, at = [], 0
+    for line in paragraph.split("\n"):
+        if len(line.split()) >= 2:
+            spans.append((at, at + len(line)))
+        at += len(line) + 1
+    return spans
 
 
 def _current_row(job: Job, work: Workers) -> dict | None:
@@ -239,14 +254,17 @@ def _read_text_in_image(job: Job, work: Workers) -> Outcome:
     text = "\n\n".join("\n".join(line.text for line in block) for block in grouped)
     boxes = [[line.text, *(round(v, 4) for v in line.box)] for block in grouped for line in block]
     segment = Segment(OCR_ORD, "ocr", text=text, lines=boxes)
-    return Outcome(job, "decoded", pieces=[Piece(segment, chunks=_chunks(work, text))])
+    return Outcome(job, "decoded", pieces=[Piece(segment, chunks=_chunks(work, text, "ocr"))])
 
 
 def _chunk_stored_text(job: Job, work: Workers) -> Outcome:
     if work.text_encoder is None or _current_row(job, work) is None:
         return Outcome(job, "stale")
     pieces = [
-        Piece(Segment(**{k: row[k] for k in _SEGMENT_FIELDS}), chunks=_chunks(work, row["text"]))
+        Piece(
+            Segment(**{k: row[k] for k in _SEGMENT_FIELDS}),
+            chunks=_chunks(work, row["text"], row["kind"]),
+        )
         for row in work.catalog.segments(job.file_id, with_text=True)
     ]
     return Outcome(job, "decoded", pieces=pieces)

@@ -224,10 +224,10 @@ def _chunks(work: Workers, text: str | None, kind: str = "page") -> list[tuple[s
 
 
 def _line_spans(paragraph: str) -> list[tuple[int, int]]:
-    """Spans of the paragraph's lines that say something (two words or more)."""
+    """Spans of the paragraph's lines that say something alone (three words or more)."""
     spans, at = [], 0
     for line in paragraph.split("\n"):
-        if len(line.split()) >= 2:
+        if len(line.split()) >= 3:
             spans.append((at, at + len(line)))
         at += len(line) + 1
     return spans

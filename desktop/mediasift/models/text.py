@@ -119,18 +119,11 @@ class TextEncoder:
         fp32 even on CUDA: the model is small, and the same vectors on every machine keep one
         space (model id + revision) meaning one set of numbers.
         """
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
+        from .st import open_sentence_transformer
 
-        transformers_logging.disable_progress_bar()  # the files are local: no bar to watch
         logger.info("Loading text model %s on %s", model_id, device)
-        model = SentenceTransformer(str(folder), device=device, local_files_only=True)
-        model.eval()
-        dim = model.get_embedding_dimension()
-        if not dim:
-            with torch.inference_mode():
-                dim = int(model.encode(["probe"], convert_to_numpy=True).shape[1])
-        space = Space(model_id=model_id, revision=revision, dim=int(dim))
+        model, dim = open_sentence_transformer(folder, device)
+        space = Space(model_id=model_id, revision=revision, dim=dim)
         encoder = cls(model, space, min_score, device)
         logger.info(
             "Text model ready: %s (%d tokens, query prompt %r, document prompt %r, on %s)",

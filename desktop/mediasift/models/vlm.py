@@ -64,20 +64,13 @@ class VlmEncoder:
         max_side: int = DEFAULT_MAX_SIDE,
     ) -> VlmEncoder:
         """Load a Sentence Transformers model folder; bf16 on CUDA, fp32 elsewhere."""
-        from sentence_transformers import SentenceTransformer
+        from .st import open_sentence_transformer
 
         model_kwargs: dict[str, Any] = {}
         if device.startswith("cuda"):
             model_kwargs["dtype"] = torch.bfloat16
         logger.info("Loading Sentence Transformers model %s on %s", model_id, device)
-        model = SentenceTransformer(
-            str(folder), device=device, local_files_only=True, model_kwargs=model_kwargs
-        )
-        model.eval()
-        dim = model.get_embedding_dimension()
-        if not dim:
-            with torch.inference_mode():
-                dim = int(model.encode(["probe"], convert_to_numpy=True).shape[1])
+        model, dim = open_sentence_transformer(folder, device, **model_kwargs)
         space = Space(model_id=model_id, revision=revision, dim=int(dim))
         encoder = cls(model, space, min_score, max_side)
         logger.info(

@@ -133,38 +133,43 @@ def _by_coverage(rows: list[dict], terms: Terms, n: int) -> list[tuple[dict, flo
     return sorted(scored, key=lambda pair: (-pair[1], pair[0]["bm25"]))
 
 
+_TEXT_SQL = (
+    "SELECT m.rowid AS id, s.file_id, s.text, bm25(segment_fts) AS bm25"
+    " FROM segment_fts m JOIN segments s ON s.id = m.rowid JOIN files f ON f.id = s.file_id"
+    " WHERE segment_fts MATCH ?"
+)
+_NAME_SQL = (
+    "SELECT m.rowid AS id, m.rowid AS file_id, m.name || ' ' || m.folder AS text,"
+    " bm25(name_fts, 2.0, 1.0) AS bm25 FROM name_fts m JOIN files f ON f.id = m.rowid"
+    " WHERE name_fts MATCH ?"
+)
+
+
+def _search(
+    catalog: Catalog, sql: str, terms: Terms, n: int, where: tuple[str, list] | None
+) -> list[tuple[dict, float]]:
+    if not terms:
+        return []
+    clause, params = where or ("1", [])
+    sql += f" AND f.status = 'indexed' AND ({clause}) ORDER BY m.rowid DESC LIMIT ?"
+    rows = _ranked(catalog, sql, terms.expression(True), terms.expression(False), params, n)
+    return _by_coverage(rows, terms, n)
+
+
 def search_text(
     catalog: Catalog, terms: Terms, n: int, where: tuple[str, list] | None = None
 ) -> list[WordHit]:
     """Segments whose text holds the terms, best first (share of terms, then BM25)."""
-    if not terms:
-        return []
-    clause, params = where or ("1", [])
-    sql = (
-        "SELECT m.rowid AS id, s.file_id, s.text, bm25(segment_fts) AS bm25"
-        " FROM segment_fts m JOIN segments s ON s.id = m.rowid JOIN files f ON f.id = s.file_id"
-        f" WHERE segment_fts MATCH ? AND f.status = 'indexed' AND ({clause})"
-        " ORDER BY m.rowid DESC LIMIT ?"
-    )
-    rows = _ranked(catalog, sql, terms.expression(True), terms.expression(False), params, n)
-    return [WordHit(r["file_id"], r["id"], share) for r, share in _by_coverage(rows, terms, n)]
+    found = _search(catalog, _TEXT_SQL, terms, n, where)
+    return [WordHit(row["file_id"], row["id"], share) for row, share in found]
 
 
 def search_names(
     catalog: Catalog, terms: Terms, n: int, where: tuple[str, list] | None = None
 ) -> list[WordHit]:
     """Files whose name or folder names hold the terms, best first."""
-    if not terms:
-        return []
-    clause, params = where or ("1", [])
-    sql = (
-        "SELECT m.rowid AS id, m.name || ' ' || m.folder AS text, bm25(name_fts, 2.0, 1.0) AS bm25"
-        " FROM name_fts m JOIN files f ON f.id = m.rowid"
-        f" WHERE name_fts MATCH ? AND f.status = 'indexed' AND ({clause})"
-        " ORDER BY m.rowid DESC LIMIT ?"
-    )
-    rows = _ranked(catalog, sql, terms.expression(True), terms.expression(False), params, n)
-    return [WordHit(r["id"], None, share) for r, share in _by_coverage(rows, terms, n)]
+    found = _search(catalog, _NAME_SQL, terms, n, where)
+    return [WordHit(row["file_id"], None, share) for row, share in found]
 
 
 def files_matching(catalog: Catalog, terms: Terms, file_ids: list[int], names_only: bool = False):

@@ -74,8 +74,12 @@ _PAD = 0.75
 _MAX_BOX_IN_TILE = 0.85
 #: Detector boxes shorter than this (pixels) or less elongated are not text lines.
 _MIN_BOX_H = 5.0
-#: Detector confidence a gate box needs: text lines score 0.7-0.9, texture read as text ~0.55.
+#: Detector confidence a gate box needs: text lines score 0.5-0.9 (bold light text on dark
+#: cards scores lowest), texture read as text ~0.55. One box this sure is enough...
 _GATE_SCORE = 0.65
+#: ...else this many boxes at rapidocr's own box floor (texture rarely gives several).
+_LINE_SCORE = 0.5
+_WEAK_LINES = 2
 #: rapidocr's own recognition floor: lower scores are mostly noise read from texture.
 _MIN_SCORE = 0.5
 #: Regions around missed candidates that get a second detector look, at most, and their
@@ -203,10 +207,12 @@ class OcrEngine:
             return None
         mosaic, tiles = _mosaic(rgb, candidates)
         boxes, scores, _ = self._detect(mosaic[:, :, ::-1])
-        found = any(
-            score >= _GATE_SCORE and _text_shaped(box) and _in_a_tile(box, tiles)
+        lines = [
+            score
             for box, score in zip(boxes, scores, strict=True)
-        )
+            if score >= _LINE_SCORE and _text_shaped(box) and _in_a_tile(box, tiles)
+        ]
+        found = any(score >= _GATE_SCORE for score in lines) or len(lines) >= _WEAK_LINES
         log.debug("ocr gate: %d detector boxes, text=%s", len(boxes), found)
         return candidates if found else None
 

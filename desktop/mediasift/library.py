@@ -302,26 +302,25 @@ class Library:
 
     # --- search ---------------------------------------------------------------------------
 
-    def _signals(self) -> tuple[dict[str, VectorSignal], dict[str, str]]:
-        """The vector signals available now, and why any is missing."""
-        spaces, missing = {}, {}
-        if self.vector_index() is not None:
-            floor = self._min_score()
-            spaces["look"] = VectorSignal(
-                self._indexes[self._space_id], lambda q: self._encoder.encode_texts([q])[0],
-                floor, floor + LOOK_SPREAD,
-            )  # fmt: skip
-        else:
-            missing["look"] = self.model_error or "no visual model"
-        if self.text_index() is not None:
-            spaces["meaning"] = VectorSignal(
-                self._indexes[self._text_space_id],
-                lambda q: self._text_encoder.encode_queries([q])[0],
-                self._text_encoder.min_score, TEXT_CEILING, TEXT_OVERFETCH,
-            )  # fmt: skip
-        else:
-            missing["meaning"] = self.text_model_error or "no text model"
-        return spaces, missing
+    def _look(self) -> VectorSignal | None:
+        """The visual space as a search signal, or None without the visual model."""
+        index = self.vector_index()
+        if index is None:
+            return None
+        floor = self._min_score()
+        encode = self._encoder.encode_texts
+        return VectorSignal(index, lambda q: encode([q])[0], floor, floor + LOOK_SPREAD)
+
+    def _meaning(self) -> VectorSignal | None:
+        """The text space as a search signal, or None without the text model."""
+        index = self.text_index()
+        if index is None:
+            return None
+        text = self._text_encoder
+        return VectorSignal(
+            index, lambda q: text.encode_queries([q])[0], text.min_score, TEXT_CEILING,
+            TEXT_OVERFETCH,
+        )  # fmt: skip
 
     def _min_score(self) -> float:
         if self.settings.min_score is not None:
@@ -341,16 +340,24 @@ class Library:
             query = parse_query(text)
         except QueryError as exc:
             raise LibraryError(str(exc)) from exc
-        spaces, missing = self._signals()
+        spaces, missing = {}, {}
+        for name, signal, error in (
+            ("look", self._look(), self.model_error),
+            ("meaning", self._meaning(), self.text_model_error),
+        ):
+            if signal is None:
+                missing[name] = error or f"no model for {name}"
+            else:
+                spaces[name] = signal
         response = search(self.catalog, text, query, spaces, n, filters, mode, self.thumbs, only)
         response.missing = missing
         return response
 
     def similar(self, path: str | Path, n: int = 20, filters: Filters = NO_FILTERS) -> Response:
         """Files that look like ``path``, an indexed file or any image on disk."""
-        if self.vector_index() is None:
+        look = self._look()
+        if look is None:
             raise LibraryError(self.model_error or "No model is available for search.")
-        space, _ = self._signals()
         target = Path(path).expanduser().resolve()
         row = self.catalog.file_by_path(str(target))
         vector = None
@@ -358,9 +365,7 @@ class Library:
             vector = self.catalog.file_vector(row["id"], self._space_id)
         if vector is None:
             vector = self._encode_file(target)
-        results = nearest(
-            self.catalog, space["look"], vector, n, filters, row["id"] if row else None
-        )
+        results = nearest(self.catalog, look, vector, n, filters, row["id"] if row else None)
         response = Response(str(target), results)
         if not results:
             response.message = "Nothing else indexed looks like it."

@@ -61,10 +61,18 @@ WORDS = (
 
 
 def _vocabulary(rng: np.random.Generator, size: int = 6000) -> list[str]:
-    """Made-up words plus the query words, for text with a natural spread of frequencies."""
+    """Words in order of frequency (Zipf ranks) for text with a natural spread.
+
+    Made-up words hold the top ranks, standing for function words ("the", "of"), which
+    search drops. The query words sit at ranks 50-1,000, where common content words are in
+    real text; each is then in ~0.5-10% of the segments.
+    """
     syllables = ["ka", "lo", "mi", "ren", "tas", "vo", "pel", "dun", "sor", "ix", "bra", "ne"]
-    made = {"".join(rng.choice(syllables, size=rng.integers(2, 4))) for _ in range(size)}
-    return list(WORDS) + sorted(made)
+    made = sorted({"".join(rng.choice(syllables, size=rng.integers(2, 4))) for _ in range(size)})
+    ranks = np.linspace(50, 1000, len(WORDS)).astype(int)
+    for rank, word in zip(ranks, WORDS, strict=True):
+        made.insert(int(rank), word)
+    return made
 
 
 def _unit(rng: np.random.Generator, count: int, dim: int) -> np.ndarray:

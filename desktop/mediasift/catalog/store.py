@@ -448,6 +448,11 @@ class Catalog:
                 found[row["id"]] = row
         return found
 
+    def tuples(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """A read-only query as plain tuples: the fast path for search on every keystroke."""
+        with self._lock:
+            return self.db.conn.execute(sql, params).fetchall()
+
     def rows(self, sql: str, params: Sequence | dict = ()) -> list[dict]:
         """A read-only query for the search modules (lexical index, filters)."""
         return self._rows(sql, params)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,8 @@ OVERFETCH = 3
 TEXT_OVERFETCH = 8
 #: Fused score under which nothing counts as a good match, whatever the query.
 FLOOR = 0.12
+#: One thread for the lexical lookups of every search in the process (see ``search``).
+_LEXICAL = ThreadPoolExecutor(1, thread_name_prefix="lexical")
 #: Calibrated strength of a file holding every word of the query (in its text or its name).
 WORDS_WEIGHT = 0.9
 #: Kinds a ``kind:`` filter means: "image" includes screenshots.
@@ -178,6 +181,9 @@ def search(
     filters = filters.merged(query)
     clause = filters.sql()
     terms = lexical.Terms.of(query.words, query.phrases, query.prefix)
+    # Words and names are looked up on another thread while the models encode the query
+    # (SQLite and torch both release the GIL): the two costs overlap on every keystroke.
+    words = _LEXICAL.submit(_lexical_lists, catalog, query, terms, n, clause)
     lists: dict[str, list[SignalHit]] = {}
     if query.is_empty():  # only filters ("kind:pdf after:2024"): the newest files they allow
         where, params = clause or ("1", [])
@@ -192,15 +198,7 @@ def search(
             vector = space.encode(query.text)
             k = (n + 1) * space.overfetch
             lists[signal] = best_per_file(_vector_hits(catalog, signal, space, vector, k, clause))
-    lists["words"] = best_per_file(
-        SignalHit("words", h.file_id, h.segment_id, h.score, _word_strength(h.score))
-        for h in lexical.search_text(catalog, terms, n, clause)
-    )
-    name_terms = lexical.Terms.of(query.words + query.names, query.phrases, query.prefix)
-    lists["name"] = best_per_file(
-        SignalHit("name", h.file_id, None, h.score, _word_strength(h.score))
-        for h in lexical.search_names(catalog, name_terms, n, clause)
-    )
+    lists.update(words.result())
     if only is not None:
         lists = {signal: hits for signal, hits in lists.items() if signal in only}
     ranked = _required(catalog, query, fuse(lists, mode))
@@ -214,6 +212,24 @@ def search(
             else f"Nothing indexed matches {response.query!r} and the filters."
         )
     return response
+
+
+def _lexical_lists(
+    catalog: Catalog, query: Query, terms: lexical.Terms, n: int, clause
+) -> dict[str, list[SignalHit]]:
+    """The words and name signals' hits, best per file."""
+    words = lexical.search_text(catalog, terms, n, clause)
+    name_terms = lexical.Terms.of(query.words + query.names, query.phrases, query.prefix)
+    names = lexical.search_names(catalog, name_terms, n, clause)
+    return {
+        "words": best_per_file(
+            SignalHit("words", h.file_id, h.segment_id, h.score, _word_strength(h.score))
+            for h in words
+        ),
+        "name": best_per_file(
+            SignalHit("name", h.file_id, None, h.score, _word_strength(h.score)) for h in names
+        ),
+    }
 
 
 def _word_strength(coverage: float) -> float:

@@ -277,7 +277,7 @@ def _fetch_from_hub(model_id: str, role: ModelRole = VISUAL_ROLE) -> tuple[Path,
         ) as exc:
             # No network, DNS, timeouts, proxies, 5xx, an interrupted download: try the cache.
             hub_error = exc
-            logger.warning("Model hub not usable for %s (%s); trying the cache", model_id, exc)
+            logger.info("Model hub not usable for %s (%s); trying the cache", model_id, exc)
     try:
         path = Path(snapshot_download(model_id, cache_dir=cache_dir, local_files_only=True))
     except (LocalEntryNotFoundError, OSError, ValueError) as exc:

@@ -296,23 +296,30 @@ def _locator_dict(segment: dict | None) -> dict | None:
 def _explain(
     catalog: Catalog, fused: Fused, segment: dict | None, terms: lexical.Terms
 ) -> tuple[str | None, dict | None]:
-    """A snippet of the matching text and, for OCR text, the line to highlight."""
+    """A one-line snippet of the matching text (query words marked) and, for text read in an
+    image, the line to highlight with its box."""
     if segment is None or not segment["text"]:
         return None, None
-    text = segment["text"]
-    snippet = lexical.snippet(catalog, segment["id"], terms) if "words" in fused.hits else None
     start, end = fused.best.span
-    if snippet is None or "«" not in snippet:
-        piece = text[start:end] if start is not None and end is not None else text
-        snippet = _mark(_trim(piece), terms)
-    line = None
+    piece = segment["text"][start:end] if start is not None and end is not None else None
     if segment["lines"]:
-        wanted = snippet.replace("«", "").replace("»", "").strip("… ").lower()
-        for text_line, *box in segment["lines"]:
-            if text_line.lower() in wanted or (terms and terms.coverage(text_line) > 0):
-                line = {"text": text_line, "box": box}
-                break
-    return snippet, line
+        text, *box = _matching_line(segment["lines"], piece, terms)
+        return _mark(_trim(text), terms), {"text": text, "box": box}
+    snippet = lexical.snippet(catalog, segment["id"], terms) if "words" in fused.hits else None
+    if snippet is None or "«" not in snippet:
+        snippet = _mark(_trim(piece or segment["text"]), terms)
+    return " ".join(snippet.split()), None
+
+
+def _matching_line(lines: list, piece: str | None, terms: lexical.Terms) -> list:
+    """The OCR line that holds most of the query's words; else the longest line of the
+    chunk that matched by meaning; else the first line."""
+    if terms:
+        best = max(lines, key=lambda line: terms.coverage(line[0]))
+        if terms.coverage(best[0]) > 0:
+            return best
+    inside = [line for line in lines if piece and line[0] in piece]
+    return max(inside, key=lambda line: len(line[0])) if inside else lines[0]
 
 
 def _trim(text: str, limit: int = 160) -> str:

@@ -42,17 +42,16 @@ def plan(pipeline: Pipeline, folders: list[dict]) -> tuple[list[Job], list[FileS
             if known is None or (known.size, known.mtime) != (entry.size, entry.mtime):
                 jobs.append(job)
                 continue
-            summary.unchanged += 1
-            if known.status != "indexed":
-                continue
-            if space_id is not None and known.id not in embedded:
+            indexed = known.status == "indexed"
+            if indexed and space_id is not None and known.id not in embedded:
                 job.file_id = known.id
                 jobs.append(job)
-                summary.unchanged -= 1
+            else:
+                summary.unchanged += 1
             followups += [
                 Job(entry.path, folder["id"], entry.size, entry.mtime, known.id, stage=stage)
                 for stage, wanting in later
-                if known.id in wanting
+                if indexed and known.id in wanting
             ]
         missing.extend(states.values())
     summary.failed += [{"path": p.path, "reason": p.reason} for p in problems]

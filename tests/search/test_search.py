@@ -166,3 +166,23 @@ def test_hits_resolve_more_ids_than_sqlite_can_bind_at_once(indexed):
     lib, *_ = indexed
     ids = [v for v in lib.catalog.vector_ids(1).tolist()] + list(range(10**6, 10**6 + 11000))
     assert len(lib.catalog.hits(ids)) == len(lib.catalog.vector_ids(1))
+
+
+def test_text_model_arriving_later_embeds_stored_text_without_rereading(
+    tmp_path, tiny_clip, minilm, monkeypatch
+):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hf"))
+    docs = tmp_path / "docs"
+    write_pdf(docs / "lease.pdf", ["The lease deposit is two months of rent."])
+    offline = Settings(model=str(tiny_clip), text_model="org/absent", ocr=False)
+    with Library(tmp_path / "home", offline) as lib:
+        lib.add_folder(docs)
+        lib.index()
+        response = lib.search("deposit")  # words answer without the text model
+        assert _names(response) == ["lease.pdf"] and "meaning" in response.missing
+    online = Settings(model=str(tiny_clip), text_model=str(minilm), ocr=False)
+    with Library(tmp_path / "home", online) as lib:
+        summary = lib.index()
+        assert (summary.new, summary.encoded) == (0, 0)  # nothing decoded again
+        top = lib.search("money paid up front when renting a flat").results[0]
+        assert Path(top.path).name == "lease.pdf" and "meaning" in top.why

@@ -251,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         settings.model = args.model
     if args.text_model:
         settings.text_model = args.text_model
+    if args.command in ("search", "similar") and settings.threads is None:
+        settings.threads = 1  # a search alone: one query, one thread (see Settings.threads)
     try:
         with Library(settings=settings) as lib:
             return _run(lib, args)

@@ -49,6 +49,9 @@ class Settings:
     min_score: float | None = None
     #: Leave the machine usable while watching: one decode thread, one model thread.
     throttle: bool = False
+    #: Threads each model may use (None: all cores). Searching alone wants 1: a query is
+    #: tiny, and a second OpenMP thread stalls whenever anything else holds a core.
+    threads: int | None = None
     #: Pause background indexing while the computer runs on battery (where the OS tells).
     pause_on_battery: bool = True
     #: Read text inside images (screenshots, photos of documents) with OCR.

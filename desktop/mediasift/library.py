@@ -171,9 +171,16 @@ class Library:
 
     # --- models and indexes ---------------------------------------------------------------
 
+    def _limit_threads(self) -> None:
+        if self.settings.threads:
+            import torch
+
+            torch.set_num_threads(self.settings.threads)
+
     def encoder(self) -> Encoder | None:
         """The visual model, loaded once; None (with ``model_error`` set) when it cannot be."""
         if self._encoder is None and self.model_error is None:
+            self._limit_threads()
             from mediasift.models.encoder import ModelUnavailable
             from mediasift.models.loading import load_encoder
 
@@ -187,6 +194,7 @@ class Library:
         """The text model, loaded once on its own (search by words and meaning works without
         the visual model); None, with ``text_model_error`` set, when it cannot be."""
         if self._text_encoder is None and self.text_model_error is None:
+            self._limit_threads()
             from mediasift.models.encoder import ModelUnavailable
             from mediasift.models.text import load_text_encoder
 
@@ -276,9 +284,7 @@ class Library:
         Watching starts before the reconcile scan, so nothing changed meanwhile is missed.
         """
         if self.settings.throttle:
-            import torch
-
-            torch.set_num_threads(1)
+            self.settings.threads = 1
         pipeline = self.pipeline(progress).start()
         rows = self._folder_rows(None)
 

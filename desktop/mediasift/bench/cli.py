@@ -51,7 +51,9 @@ def _query(args: argparse.Namespace) -> int:
     from mediasift.bench.query import bench_query
 
     sizes = [int(s) for s in args.sizes.split(",")]
-    figures = bench_query(sizes, args.queries, args.model, args.text_model, args.segments_per_file)
+    figures = bench_query(
+        sizes, args.queries, args.model, args.text_model, args.segments_per_file, args.keep
+    )
     _report(args, figures)
     return 0
 
@@ -104,6 +106,7 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     query.add_argument(
         "--segments-per-file", type=int, default=10, help="text segments per file (0: none)"
     )
+    query.add_argument("--keep", type=Path, help="build libraries here once, and reuse them")
     retrieval = bench_command(
         "retrieval", "recall@1/5 and MRR per signal and blended, on a generated set", _retrieval
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -33,8 +32,6 @@ OVERFETCH = 3
 TEXT_OVERFETCH = 8
 #: Fused score under which nothing counts as a good match, whatever the query.
 FLOOR = 0.12
-#: One thread for the lexical lookups of every search in the process (see ``search``).
-_LEXICAL = ThreadPoolExecutor(1, thread_name_prefix="lexical")
 #: Calibrated strength of a file holding every word of the query (in its text or its name).
 WORDS_WEIGHT = 0.9
 #: Kinds a ``kind:`` filter means: "image" includes screenshots.
@@ -181,9 +178,6 @@ def search(
     filters = filters.merged(query)
     clause = filters.sql()
     terms = lexical.Terms.of(query.words, query.phrases, query.prefix)
-    # Words and names are looked up on another thread while the models encode the query
-    # (SQLite and torch both release the GIL): the two costs overlap on every keystroke.
-    words = _LEXICAL.submit(_lexical_lists, catalog, query, terms, n, clause)
     lists: dict[str, list[SignalHit]] = {}
     if query.is_empty():  # only filters ("kind:pdf after:2024"): the newest files they allow
         where, params = clause or ("1", [])
@@ -198,7 +192,7 @@ def search(
             vector = space.encode(query.text)
             k = (n + 1) * space.overfetch
             lists[signal] = best_per_file(_vector_hits(catalog, signal, space, vector, k, clause))
-    lists.update(words.result())
+    lists.update(_lexical_lists(catalog, query, terms, n, clause))
     if only is not None:
         lists = {signal: hits for signal, hits in lists.items() if signal in only}
     ranked = _required(catalog, query, fuse(lists, mode))

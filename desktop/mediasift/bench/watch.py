@@ -37,7 +37,7 @@ from mediasift.config import Settings
 from mediasift.index.vectors import VectorIndex
 from mediasift.library import Library, LibraryError, Watch
 from mediasift.pipeline.progress import Event, Progress
-from mediasift.search.engine import nearest
+from mediasift.search.engine import VectorSignal, nearest
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +243,8 @@ def poll_other_process() -> None:
         try:
             vindex = VectorIndex(Path(home) / "index", int(space_id), int(dim))
             vindex.open(catalog)
-            return any(r.path == target for r in nearest(catalog, vindex, vector, int(n)))
+            look = VectorSignal(vindex, lambda _: vector, floor=-1.0, ceiling=1.0)
+            return any(r.path == target for r in nearest(catalog, look, vector, int(n)))
         finally:
             catalog.close()
             polls.append((time.perf_counter() - started) * 1000)

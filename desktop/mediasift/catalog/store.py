@@ -429,13 +429,12 @@ class Catalog:
         """Resolve index labels to segments; labels whose vectors are gone are simply absent."""
         rows = []
         for chunk, marks in _in_chunks(list(vector_ids)):
-            rows += self._rows(
-                "SELECT v.id AS vector_id, s.file_id, v.segment_id, v.chunk, v.span_start,"
-                f" v.span_end FROM vectors v JOIN segments s ON s.id = v.segment_id"
-                f" WHERE v.id IN ({marks})",
+            rows += self.tuples(
+                "SELECT v.id, s.file_id, v.segment_id, v.chunk, v.span_start, v.span_end"
+                f" FROM vectors v JOIN segments s ON s.id = v.segment_id WHERE v.id IN ({marks})",
                 chunk,
             )
-        return {r["vector_id"]: Hit(**r) for r in rows}
+        return {row[0]: Hit(*row) for row in rows}
 
     def by_ids(self, table: str, ids: Iterable[int]) -> dict[int, dict]:
         """Rows of ``files`` or ``segments`` by id (segments with ``lines`` decoded)."""

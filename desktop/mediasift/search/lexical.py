@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from mediasift.catalog import Catalog
 
 #: Matches of any term read per query before ranking (all terms: a few times the results).
-CAP = 300
+CAP = 150
 #: Words too common to say anything on their own; dropped unless the query is only these.
 STOP_WORDS = frozenset(
     [
@@ -150,12 +150,13 @@ def _search(
     sql = source.match + f" AND f.status = 'indexed' AND ({clause}) ORDER BY m.rowid DESC LIMIT ?"
     every, anyone = terms.expression(True), terms.expression(False)
     rows = catalog.tuples(sql, [every, *params, max(5 * n, 100)])
+    scored = [(row[0], row[1], 1.0) for row in rows]  # they hold every term
     if len(rows) < n and anyone != every:
         seen = {row[0] for row in rows}
-        rows += [r for r in catalog.tuples(sql, [anyone, *params, CAP]) if r[0] not in seen]
-    marks = ",".join("?" * len(rows))
-    texts = dict(catalog.tuples(source.text.format(marks), [row[0] for row in rows]))
-    scored = [(row[0], row[1], terms.coverage(texts.get(row[0]))) for row in rows]
+        more = [r for r in catalog.tuples(sql, [anyone, *params, CAP]) if r[0] not in seen]
+        marks = ",".join("?" * len(more))
+        texts = dict(catalog.tuples(source.text.format(marks), [row[0] for row in more]))
+        scored += [(row[0], row[1], terms.coverage(texts.get(row[0]))) for row in more]
     scored.sort(key=lambda hit: (-hit[2], -hit[0]))
     return scored
 

@@ -189,6 +189,8 @@ def search(
         lists["filter"] = [SignalHit("filter", row["id"], None, 1.0, 1.0) for row in rows]
     elif query.text:
         for signal, space in spaces.items():
+            if only is not None and signal not in only:
+                continue
             vector = space.encode(query.text)
             k = (n + 1) * space.overfetch
             lists[signal] = best_per_file(_vector_hits(catalog, signal, space, vector, k, clause))

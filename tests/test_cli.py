@@ -90,7 +90,8 @@ def test_doctor_reports_health(cli, photos):
     assert report["text_model_ok"] and report["text_space"]["dim"] == 384
     tools = report["optional_tools"]
     assert tools["ocr"].startswith("rapidocr")
-    assert tools["libreoffice"] == shutil.which("soffice") or "install LibreOffice" in tools[
-        "libreoffice"
-    ]
+    assert (
+        tools["libreoffice"] == shutil.which("soffice")
+        or "install LibreOffice" in tools["libreoffice"]
+    )
     assert "cpu" in report["device"].lower() or "cuda" in report["device"].lower()

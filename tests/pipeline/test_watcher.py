@@ -41,6 +41,17 @@ def vector_of(lib, path: Path) -> int:
 @pytest.fixture
 def live(library, tmp_path):
     """A watched empty folder; yields (library, folder, watch, events)."""
+    yield from _watching(library, tmp_path)
+
+
+@pytest.fixture
+def live_ocr(library, tmp_path):
+    """The same, with text in images read (OCR)."""
+    library.settings.ocr = True
+    yield from _watching(library, tmp_path)
+
+
+def _watching(library, tmp_path):
     folder = tmp_path / "watched"
     folder.mkdir()
     library.add_folder(folder)
@@ -410,31 +421,20 @@ def test_missing_or_vanishing_library_folder_keeps_its_files(library, tmp_path, 
     assert library.catalog.counts()["files"] == 3
 
 
-def test_new_screenshot_is_found_by_look_first_then_by_its_words(library, tmp_path):
+def test_new_screenshot_is_found_by_look_first_then_by_its_words(live_ocr):
     """OCR is a later stage: the file is indexed (look) before its text is read, and then
     a search for its words finds it without any further event."""
     from helpers import write_screenshot
 
-    library.settings.ocr = True
-    folder = tmp_path / "watched"
-    folder.mkdir()
-    library.add_folder(folder)
-    progress = Progress()
-    events = []
-    progress.event_listeners.append(events.append)
-    watch = library.watch(progress, settle=SETTLE)
-    try:
-        assert watch.reconciled.wait(10)
-        path = write_screenshot(folder / "shot.png", ["Invoice overdue by thirty days"])
-        wait_for(lambda: embedded(library, path), what="indexed by look")
-        wait_for(
-            lambda: str(path) in {r.path for r in library.search("invoice overdue").results},
-            what="found by its words",
-        )
-        wait_for(lambda: any(e.kind == "text" for e in events), what="the text event")
-        kinds = [e.kind for e in events if e.path == str(path)]
-        assert kinds.index("indexed") < kinds.index("text")
-        top = library.search("invoice overdue").results[0]
-        assert top.path == str(path) and "words" in top.why
-    finally:
-        watch.stop()
+    library, folder, _watch, events = live_ocr
+    path = write_screenshot(folder / "shot.png", ["Invoice overdue by thirty days"])
+    wait_for(lambda: embedded(library, path), what="indexed by look")
+    wait_for(
+        lambda: str(path) in {r.path for r in library.search("invoice overdue").results},
+        what="found by its words",
+    )
+    wait_for(lambda: any(e.kind == "text" for e in events), what="the text event")
+    kinds = [e.kind for e in events if e.path == str(path)]
+    assert kinds.index("indexed") < kinds.index("text")
+    top = library.search("invoice overdue").results[0]
+    assert top.path == str(path) and "words" in top.why

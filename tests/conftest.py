@@ -20,6 +20,14 @@ def _isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tower_cache(tmp_path_factory):
+    """One cache of query towers for the session: each tiny model is exported once."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDIASIFT_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def tiny_clip(tmp_path_factory) -> Path:
     return save_random_clip(tmp_path_factory.mktemp("tiny-clip"), "tiny")

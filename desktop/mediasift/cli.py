@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mediasift.config import Settings
-from mediasift.library import Library, LibraryError
-from mediasift.pipeline.progress import Progress
-from mediasift.search.engine import Filters, Response
+from mediasift.config import Settings, data_dir
+
+if TYPE_CHECKING:  # --help, argument errors and light commands must not pay for these
+    from mediasift.library import Library
+    from mediasift.pipeline.progress import Progress
+    from mediasift.search.engine import Response
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +115,8 @@ def _index(lib: Library, args) -> int:
             lib.add_folder(folder)
     from tqdm import tqdm
 
+    from mediasift.pipeline.progress import Progress
+
     progress = Progress()
     bar = tqdm(total=0, unit="file", disable=args.json or None, file=sys.stderr)
 
@@ -159,6 +165,8 @@ def _watch(lib: Library, args) -> int:
     import signal
     import threading
 
+    from mediasift.pipeline.progress import Progress
+
     lib.settings.throttle = lib.settings.throttle or args.throttle
     progress = Progress()
     stop = threading.Event()
@@ -188,6 +196,34 @@ def _watch(lib: Library, args) -> int:
     return 0
 
 
+def _search(settings: Settings, args) -> int:
+    """``search`` and ``similar``: asked of the running indexer when there is one (its models
+    are warm), else answered here; the same answer is printed either way."""
+    from dataclasses import asdict
+
+    from mediasift.ipc import ask
+    from mediasift.library import Library, LibraryError
+    from mediasift.search.engine import Filters, Response
+
+    folders = (str(Path(args.folder).expanduser().resolve()),) if args.folder else ()
+    filters = Filters(folders, tuple(args.kind or ()), args.after, args.before)
+    request = {"op": args.command, "n": args.n, "filters": asdict(filters), "cwd": os.getcwd()}
+    if args.command == "search":
+        request["query"] = args.query
+    else:
+        request["file"] = str(Path(args.file).expanduser().resolve())
+    reply = ask(data_dir(), {**request, "models": settings.models()})  # None: none answered
+    if reply is not None and "error" in reply:
+        raise LibraryError(reply["error"])
+    if reply is not None:
+        response = Response.from_dict(reply["response"])
+    else:
+        with Library(settings=settings) as lib:
+            response = lib.run(request)
+    _print_response(response, args.json)
+    return 0
+
+
 def _run(lib: Library, args) -> int:
     if args.command == "folders":
         if args.action == "add":
@@ -205,15 +241,6 @@ def _run(lib: Library, args) -> int:
         return _index(lib, args)
     if args.command == "watch":
         return _watch(lib, args)
-    if args.command in ("search", "similar"):
-        folders = (str(Path(args.folder).expanduser().resolve()),) if args.folder else ()
-        filters = Filters(folders, tuple(args.kind or ()), args.after, args.before)
-        if args.command == "search":
-            response = lib.search(args.query, args.n, filters)
-        else:
-            response = lib.similar(args.file, args.n, filters)
-        _print_response(response, args.json)
-        return 0
     report = lib.status() if args.command == "status" else lib.doctor()
     if args.json:
         _print_json(report)
@@ -253,7 +280,11 @@ def main(argv: list[str] | None = None) -> int:
         settings.text_model = args.text_model
     if args.command in ("search", "similar") and settings.threads is None:
         settings.threads = 1  # a search alone: one query, one thread (see Settings.threads)
+    from mediasift.library import Library, LibraryError
+
     try:
+        if args.command in ("search", "similar"):
+            return _search(settings, args)
         with Library(settings=settings) as lib:
             return _run(lib, args)
     except LibraryError as exc:

@@ -20,12 +20,24 @@ APP_NAME = "MediaSift"
 HOME_ENV = "MEDIASIFT_HOME"
 MODEL_ENV = "MEDIASIFT_MODEL"
 TEXT_MODEL_ENV = "MEDIASIFT_TEXT_MODEL"
+CACHE_ENV = "MEDIASIFT_CACHE"
 
 
 def data_dir() -> Path:
     """The library's folder: ``$MEDIASIFT_HOME`` for tests and portable use, else the platform's."""
     home = os.environ.get(HOME_ENV)
     return Path(home).expanduser() if home else Path(platformdirs.user_data_dir(APP_NAME, False))
+
+
+def cache_dir() -> Path:
+    """Files MediaSift makes itself and can remake (query towers): ``$MEDIASIFT_CACHE``, else
+    inside ``$MEDIASIFT_HOME``, else the platform's cache folder. Shared by every library."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home).expanduser() / "cache"
+    return Path(platformdirs.user_cache_dir(APP_NAME, False))
 
 
 def config_path() -> Path:
@@ -60,6 +72,11 @@ class Settings:
     max_pages: int = 500
     #: Seconds one document may take to read before the pages so far are kept.
     document_seconds: float = 60.0
+
+    def models(self) -> dict:
+        """What makes two processes answer a search alike: a running indexer answers another
+        process's search only when these match (see mediasift.ipc)."""
+        return {"model": self.model, "text_model": self.text_model, "min_score": self.min_score}
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

@@ -11,20 +11,13 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mediasift.catalog import Catalog
 from mediasift.config import Settings, data_dir
 from mediasift.index.vectors import VectorIndex
-from mediasift.media.errors import MediaError
-from mediasift.media.image import decode_image
-from mediasift.pipeline.engine import IndexSummary, Pipeline
-from mediasift.pipeline.indexer import reconcile, remove_when_idle, run_once, submit_changes
-from mediasift.pipeline.probe import Workers, file_digest
-from mediasift.pipeline.progress import Progress
-from mediasift.pipeline.watcher import Watcher
 from mediasift.search.engine import (
     NO_FILTERS,
     TEXT_OVERFETCH,
@@ -36,10 +29,19 @@ from mediasift.search.engine import (
 )
 from mediasift.search.query import QueryError, parse_query
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the pipeline, decoders and models load only in the commands that use them
+    from collections.abc import Callable
+
+    import numpy as np
+
+    from mediasift.ipc import Server
     from mediasift.media.ocr import OcrEngine
-    from mediasift.models.encoder import Encoder
+    from mediasift.models.encoder import Encoder, Space
     from mediasift.models.text import TextEncoder
+    from mediasift.models.towers import QueryTower
+    from mediasift.pipeline.engine import IndexSummary, Pipeline
+    from mediasift.pipeline.progress import Progress
+    from mediasift.pipeline.watcher import Watcher
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,16 @@ LOOK_SPREAD = 0.15
 #: Lines read from one image: a page of dense text is bounded (recognition costs per line).
 OCR_MAX_LINES = 200
 TEXT_CEILING = 0.75
+
+
+VISUAL, TEXT = "visual", "text"  # the roles of spaces
+
+
+def _ensure_tower(encoder) -> QueryTower | None:
+    """The query tower of a just-loaded model, made now if needed (see models.export)."""
+    from mediasift.models.export import ensure_tower
+
+    return ensure_tower(encoder, encoder.min_score)
 
 
 class LibraryError(Exception):
@@ -69,6 +81,8 @@ class Watch:
 
     pipeline: Pipeline
     watcher: Watcher
+    #: Answers other processes' searches (mediasift.ipc).
+    server: Server
     pause_on_battery: bool = True
     #: Set once the start-up reconcile scan has been written.
     reconciled: threading.Event = field(default_factory=threading.Event)
@@ -92,6 +106,7 @@ class Watch:
 
     def stop(self) -> None:
         self._stopped.set()
+        self.server.stop()
         self.watcher.stop()
         self.pipeline.stop()
 
@@ -126,6 +141,7 @@ class Library:
         self._space_id: int | None = None
         self._text_space_id: int | None = None
         self._indexes: dict[int, VectorIndex] = {}  # of the spaces opened so far
+        self._towers: dict[str, QueryTower | None] = {}  # by role, once looked for
         self.model_error: str | None = None
         self.text_model_error: str | None = None
 
@@ -188,6 +204,8 @@ class Library:
                 self._encoder = load_encoder(self.settings.model, self.settings.device)
             except ModelUnavailable as exc:
                 self.model_error = str(exc)
+            else:
+                self._towers[VISUAL] = _ensure_tower(self._encoder)
         return self._encoder
 
     def text_encoder(self) -> TextEncoder | None:
@@ -202,7 +220,54 @@ class Library:
                 self._text_encoder = load_text_encoder(self.settings.text_model)
             except ModelUnavailable as exc:
                 self.text_model_error = str(exc)
+            else:
+                self._towers[TEXT] = _ensure_tower(self._text_encoder)
         return self._text_encoder
+
+    def _query_encoder(self, role: str) -> tuple[Space, Callable[[str], np.ndarray], float] | None:
+        """(space, query -> unit vector, the model's "no good match" cosine) for the role's
+        space: its query tower when one was made (no torch import), else the torch model."""
+        if role not in self._towers:
+            self._towers[role] = self.query_tower(role)
+        tower = self._towers[role]
+        if tower is not None:
+            return tower.space, tower.encode_query, tower.min_score
+        if role == VISUAL:
+            encoder = self.encoder()
+            if encoder is None:
+                return None
+            if self._towers[VISUAL] is None:
+                return encoder.space, lambda q: encoder.encode_texts([q])[0], encoder.min_score
+        else:
+            text = self.text_encoder()
+            if text is None:
+                return None
+            if self._towers[TEXT] is None:
+                return text.space, lambda q: text.encode_queries([q])[0], text.min_score
+        return self._query_encoder(role)  # the model loaded and made its tower
+
+    def query_tower(self, role: str) -> QueryTower | None:
+        """The tower of the newest space of ``role`` in this library made by the chosen model
+        (any, for an unchosen visual model), found without loading the model or torch."""
+        from mediasift.models.towers import open_tower
+
+        loaded = self._encoder if role == VISUAL else self._text_encoder
+        if loaded is not None:
+            return open_tower(loaded.space)
+        from mediasift.models.encoder import Space
+        from mediasift.models.registry import DEFAULT_TEXT_MODEL
+
+        name = self.settings.model if role == VISUAL else self.settings.text_model
+        name = (name or "").strip() or (DEFAULT_TEXT_MODEL if role == TEXT else "")
+        wanted = {name, str(Path(name).expanduser().resolve())} if name else None
+        for row in self.catalog.rows(
+            "SELECT model_id, revision, dim FROM spaces WHERE role = ? ORDER BY id DESC", (role,)
+        ):
+            if wanted is None or row["model_id"] in wanted:
+                tower = open_tower(Space(row["model_id"], row["revision"], row["dim"]))
+                if tower is not None:
+                    return tower
+        return None
 
     def ocr(self) -> OcrEngine | None:
         """The OCR engine when turned on and installed (its models load on first use)."""
@@ -231,18 +296,21 @@ class Library:
         """The index of the visual model's space, opened (and repaired) on first use."""
         if self.encoder() is None:
             return None
-        self._space_id, index = self._space_index(self._encoder.space, "visual")
+        self._space_id, index = self._space_index(self._encoder.space, VISUAL)
         return index
 
     def text_index(self) -> VectorIndex | None:
         """The index of the text model's space, opened (and repaired) on first use."""
         if self.text_encoder() is None:
             return None
-        self._text_space_id, index = self._space_index(self._text_encoder.space, "text")
+        self._text_space_id, index = self._space_index(self._text_encoder.space, TEXT)
         return index
 
     def pipeline(self, progress: Progress | None = None) -> Pipeline:
         """A pipeline over the available models, not yet started."""
+        from mediasift.pipeline.engine import Pipeline
+        from mediasift.pipeline.probe import Workers
+
         self.vector_index()
         self.text_index()
         work = Workers(
@@ -272,6 +340,8 @@ class Library:
         self, folders: list[str] | None = None, progress: Progress | None = None
     ) -> IndexSummary:
         """Index the given library folders (default: all) and return an IndexSummary."""
+        from mediasift.pipeline.indexer import run_once
+
         rows = self._folder_rows(folders)
         summary = run_once(self.pipeline(progress), rows)
         summary.model_error = self.model_error
@@ -283,6 +353,10 @@ class Library:
 
         Watching starts before the reconcile scan, so nothing changed meanwhile is missed.
         """
+        from mediasift.ipc import Server
+        from mediasift.pipeline.indexer import reconcile, remove_when_idle, submit_changes
+        from mediasift.pipeline.watcher import Watcher
+
         if self.settings.throttle:
             self.settings.threads = 1
         pipeline = self.pipeline(progress).start()
@@ -297,7 +371,8 @@ class Library:
         except BaseException:
             pipeline.stop()
             raise
-        watch = Watch(pipeline, watcher, self.settings.pause_on_battery)
+        server = Server(self.home, self.answer).start()
+        watch = Watch(pipeline, watcher, server, self.settings.pause_on_battery)
 
         def first_scan() -> None:
             reconcile(pipeline, rows)
@@ -310,28 +385,23 @@ class Library:
 
     def _look(self) -> VectorSignal | None:
         """The visual space as a search signal, or None without the visual model."""
-        index = self.vector_index()
-        if index is None:
+        found = self._query_encoder(VISUAL)
+        if found is None:
             return None
-        floor = self._min_score()
-        encode = self._encoder.encode_texts
-        return VectorSignal(index, lambda q: encode([q])[0], floor, floor + LOOK_SPREAD)
+        space, encode, floor = found
+        self._space_id, index = self._space_index(space, VISUAL)
+        if self.settings.min_score is not None:
+            floor = self.settings.min_score
+        return VectorSignal(index, encode, floor, floor + LOOK_SPREAD)
 
     def _meaning(self) -> VectorSignal | None:
         """The text space as a search signal, or None without the text model."""
-        index = self.text_index()
-        if index is None:
+        found = self._query_encoder(TEXT)
+        if found is None:
             return None
-        text = self._text_encoder
-        return VectorSignal(
-            index, lambda q: text.encode_queries([q])[0], text.min_score, TEXT_CEILING,
-            TEXT_OVERFETCH,
-        )  # fmt: skip
-
-    def _min_score(self) -> float:
-        if self.settings.min_score is not None:
-            return self.settings.min_score
-        return self._encoder.min_score
+        space, encode, floor = found
+        self._text_space_id, index = self._space_index(space, TEXT)
+        return VectorSignal(index, encode, floor, TEXT_CEILING, TEXT_OVERFETCH)
 
     def search(
         self,
@@ -340,12 +410,18 @@ class Library:
         filters: Filters = NO_FILTERS,
         mode: str = "calibrated",
         only: frozenset[str] | None = None,
+        cwd: str | None = None,
     ) -> Response:
-        """Files matching a typed query (its syntax: ``search.query``), every signal fused."""
+        """Files matching a typed query (its syntax: ``search.query``), every signal fused.
+
+        ``cwd``: the folder relative ``in:`` folders are taken from (the asking process's).
+        """
         try:
             query = parse_query(text)
         except QueryError as exc:
             raise LibraryError(str(exc)) from exc
+        if cwd is not None:
+            query = replace(query, folders=tuple(os.path.join(cwd, f) for f in query.folders))
         spaces, missing = {}, {}
         for name, signal, error in (
             ("look", self._look(), self.model_error),
@@ -358,6 +434,27 @@ class Library:
         response = search(self.catalog, text, query, spaces, n, filters, mode, self.thumbs, only)
         response.missing = missing
         return response
+
+    def run(self, request: dict) -> Response:
+        """A search or similar request as :mod:`mediasift.ipc` carries it: the CLI runs it here
+        when no indexer answers it, and the indexer runs it for the CLI."""
+        filters = Filters.from_dict(request["filters"])
+        if request["op"] == "similar":
+            return self.similar(request["file"], request["n"], filters)
+        if request["op"] == "search":
+            return self.search(request["query"], request["n"], filters, cwd=request["cwd"])
+        raise KeyError(request["op"])
+
+    def answer(self, request: dict) -> dict:
+        """Run another process's request and reply as :mod:`mediasift.ipc` sends it."""
+        if request.get("models") != self.settings.models():
+            return {"declined": "the indexer runs with other models or settings"}
+        try:
+            return {"response": self.run(request).as_dict()}
+        except LibraryError as exc:
+            return {"error": str(exc)}
+        except (KeyError, TypeError, ValueError) as exc:
+            return {"declined": f"malformed request ({exc!r})"}
 
     def similar(self, path: str | Path, n: int = 20, filters: Filters = NO_FILTERS) -> Response:
         """Files that look like ``path``, an indexed file or any image on disk."""
@@ -379,14 +476,21 @@ class Library:
 
     def _encode_file(self, path: Path):
         """The vector of an image on disk: an identical indexed file's, else encoded now."""
+        from mediasift.media.errors import MediaError
+        from mediasift.media.image import decode_image
+        from mediasift.pipeline.probe import file_digest
+
         try:
             twin = self.catalog.twin_with_vector(file_digest(str(path)), self._space_id)
             if twin is not None:
                 return self.catalog.file_vector(twin["id"], self._space_id)
-            decoded = decode_image(path, self._encoder.image_size)
+            encoder = self.encoder()  # a query tower reads text only: images need the model
+            if encoder is None:
+                raise LibraryError(self.model_error or "No model is available for images.")
+            decoded = decode_image(path, encoder.image_size)
         except (OSError, MediaError) as exc:
             raise LibraryError(f"Cannot read {path}: {exc}") from exc
-        return self._encoder.encode_prepared([self._encoder.prepare_image(decoded.image)])[0]
+        return encoder.encode_prepared([encoder.prepare_image(decoded.image)])[0]
 
     # --- reports --------------------------------------------------------------------------
 

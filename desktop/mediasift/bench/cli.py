@@ -1,4 +1,4 @@
-"""``mediasift bench index|query``: benchmarks that print their figures (``--json`` for tools)."""
+"""``mediasift bench ...``: benchmarks that print their figures (``--json`` for tools)."""
 
 from __future__ import annotations
 
@@ -75,6 +75,13 @@ def _text(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli(args: argparse.Namespace) -> int:
+    from mediasift.bench.commands import bench_cli
+
+    _report(args, bench_cli(args.runs, args.items, args.model, args.text_model, args.keep))
+    return 0
+
+
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="measure indexing and query speed")
     bsub = bench.add_subparsers(dest="bench", required=True)
@@ -115,6 +122,11 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     text.add_argument("--pages", type=int, default=300)
     text.add_argument("--screenshots", type=int, default=10)
     text.add_argument("--photos", type=int, default=30)
+    cli = bench_command("cli", "whole-process times of search and status, fresh each run", _cli)
+    cli.add_argument("--runs", type=int, default=10)
+    cli.add_argument("--items", type=int, default=10_000)
+    cli.add_argument("--text-model", help="text model (default: the packaged MiniLM)")
+    cli.add_argument("--keep", type=Path, help="build the library here once, and reuse it")
     retrieval.add_argument("--screenshots", type=int, default=120)
     retrieval.add_argument("--distractors", type=int, default=200)
     retrieval.add_argument("--keep", type=Path, help="build the set and library in this folder")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image
+if TYPE_CHECKING:  # PIL loads with the first thumbnail written: search only reads paths
+    from PIL import Image
 
 THUMB_SIDE = 256
 
@@ -21,6 +23,8 @@ def save_thumbnail(image: Image.Image, cache_dir: Path, digest: str) -> Path:
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    from PIL import Image
+
     thumb = image.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BILINEAR)
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")

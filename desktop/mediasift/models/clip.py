@@ -121,6 +121,9 @@ class ClipEncoder:
         self._max_text_len = int(getattr(model.config.text_config, "max_position_embeddings", 77))
         # Fast tokenizers are not safe to call from two threads at once; only text uses it.
         self._text_lock = threading.Lock()
+        # Queries normally go through the ONNX tower (models.towers); the torch text tower is
+        # made int8 only when it does answer one, and stays fp32 until then for the export.
+        self._quantize_pending = device == "cpu"
 
     @classmethod
     def load(
@@ -136,8 +139,6 @@ class ClipEncoder:
         logger.info("Loading CLIP %s on %s (%s)", model_id, device, dtype)
         model = CLIPModel.from_pretrained(str(folder), dtype=dtype, local_files_only=True)
         model = model.to(device).eval()
-        if device == "cpu":
-            _quantize_text_tower(model)
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         dim = int(model.config.projection_dim)
         space = Space(model_id=model_id, revision=revision, dim=dim)
@@ -185,6 +186,28 @@ class ClipEncoder:
 
     def encode_texts(self, texts: list[str]) -> np.ndarray:
         """Encode queries; (n, dim) unit rows. Safe alongside ``encode_prepared``."""
+        with self._text_lock:
+            if self._quantize_pending:
+                _quantize_text_tower(self.model)
+                self._quantize_pending = False
+        return self._text_features(texts)
+
+    def tower_source(self) -> Any:
+        """How to export the text side to a query tower (models.export), from fp32 weights;
+        None once the torch text tower has been quantized or off the CPU (fp16 weights)."""
+        if not self._quantize_pending:
+            return None
+        from .export import TowerSource
+
+        return TowerSource(
+            module=self.model,
+            embed=lambda features: _as_tensor(self.model.get_text_features(**features)),
+            tokenizer=self.tokenizer,
+            max_length=self._max_text_len,
+            reference=self._text_features,
+        )
+
+    def _text_features(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.space.dim), dtype=np.float32)
         with self._text_lock:
@@ -204,7 +227,9 @@ class ClipEncoder:
 
     @staticmethod
     def _to_numpy(features: Any) -> np.ndarray:
-        # transformers 5 returns BaseModelOutputWithPooling from get_*_features; 4.x a tensor.
-        if not isinstance(features, torch.Tensor):
-            features = features.pooler_output
-        return l2_normalize(features.float().cpu().numpy())
+        return l2_normalize(_as_tensor(features).float().cpu().numpy())
+
+
+def _as_tensor(features: Any) -> torch.Tensor:
+    """transformers 5 returns BaseModelOutputWithPooling from get_*_features; 4.x a tensor."""
+    return features if isinstance(features, torch.Tensor) else features.pooler_output

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
-from PIL import Image
+
+if TYPE_CHECKING:  # a search through a query tower never decodes an image
+    from PIL import Image
 
 logger = logging.getLogger(__name__)
 

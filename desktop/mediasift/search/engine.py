@@ -45,6 +45,11 @@ class Filters:
     after: float | None = None  # capture date (or mtime when unknown), seconds since the epoch
     before: float | None = None
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Filters:
+        """The inverse of ``dataclasses.asdict`` (filters sent over the indexer's socket)."""
+        return cls(tuple(data["folders"]), tuple(data["kinds"]), data["after"], data["before"])
+
     def merged(self, query: Query) -> Filters:
         """These filters narrowed by the ones typed in the query."""
         after = max((t for t in (self.after, query.after) if t is not None), default=None)
@@ -107,6 +112,15 @@ class Response:
     message: str | None = None
     #: Signals that could not answer, with the reason (e.g. the visual model is not installed).
     missing: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Response:
+        """The inverse of :meth:`as_dict` (a response sent over the indexer's socket)."""
+        results = [Result(**result) for result in data.get("results", [])]
+        return cls(data["query"], results, data.get("message"), data.get("missing") or {})
 
 
 @dataclass

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from mediasift.bench.data import default_text_model, random_clip_b32
-from mediasift.bench.query import _fill
-from mediasift.config import Settings
+from mediasift.bench.query import fill_library
+from mediasift.config import Settings, cache_dir
 from mediasift.ipc import ask
 from mediasift.library import Library
 
@@ -88,10 +88,11 @@ def bench_cli(
     with tempfile.TemporaryDirectory() as tmp:
         home = keep / f"cli-{items}" if keep else Path(tmp)
         if not (home / "catalog.sqlite3").exists():
-            _fill(home, settings, items, per_file=1)  # also makes the query towers
+            fill_library(home, settings, items, per_file=1)  # the model loads make the query towers
         env = {
             **os.environ,
             "MEDIASIFT_HOME": str(home),
+            "MEDIASIFT_CACHE": str(cache_dir()),  # the towers fill_library made
             "MEDIASIFT_MODEL": settings.model,
             "MEDIASIFT_TEXT_MODEL": settings.text_model or "",
         }

@@ -81,7 +81,7 @@ def _unit(rng: np.random.Generator, count: int, dim: int) -> np.ndarray:
     return vectors
 
 
-def _fill(home: Path, settings: Settings, count: int, per_file: int) -> float:
+def fill_library(home: Path, settings: Settings, count: int, per_file: int) -> float:
     """Write ``count`` files with one random visual vector each and ``per_file`` text
     segments each (random text, random text vectors); returns seconds spent building."""
     started = time.perf_counter()
@@ -168,7 +168,7 @@ def _one_size(
     with tempfile.TemporaryDirectory() as tmp:
         home = keep / f"{count}x{per_file}" if keep else Path(tmp)
         built = (home / "catalog.sqlite3").exists()  # a kept library is measured as it is
-        build_s = 0.0 if built else _fill(home, settings, count, per_file)
+        build_s = 0.0 if built else fill_library(home, settings, count, per_file)
         started = time.perf_counter()
         with Library(home, settings) as lib:
             weights_started = time.perf_counter()

@@ -140,6 +140,8 @@ def _make(source: TowerSource, info: TowerInfo, work: Path) -> TowerInfo | None:
 
     for chatty in ("onnx_ir", "onnxscript"):  # one INFO line per graph pass otherwise
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    # "torchvision is not installed. Skipping torchvision::nms" and the like: not needed here.
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     example = source.tokenizer(list(PROBES[:2]), padding=True, return_tensors="pt")
     names = tuple(name for name in _INPUTS if name in example)
     info = replace(info, inputs=names)

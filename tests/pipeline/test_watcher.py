@@ -421,12 +421,29 @@ def test_missing_or_vanishing_library_folder_keeps_its_files(library, tmp_path, 
     assert library.catalog.counts()["files"] == 3
 
 
+def _text_vectors(library, path) -> int:
+    return library.catalog.tuples(
+        "SELECT count(*) FROM vectors v JOIN segments s ON s.id = v.segment_id"
+        " JOIN spaces sp ON sp.id = v.space_id JOIN files f ON f.id = s.file_id"
+        " WHERE f.path = ? AND sp.role = 'text'",
+        (str(path),),
+    )[0][0]
+
+
 def test_new_screenshot_is_found_by_look_first_then_by_its_words(live_ocr):
     """OCR is a later stage: the file is indexed (look) before its text is read, and then
-    a search for its words finds it without any further event."""
+    a search for its words finds it without any further event. The words are stored before
+    the text model reads them, and its meaning follows."""
     from helpers import write_screenshot
 
-    library, folder, _watch, events = live_ocr
+    library, folder, watch, events = live_ocr
+    at_first_text: list[int] = []
+
+    def on_event(event) -> None:
+        if event.kind == "text" and not at_first_text:
+            at_first_text.append(_text_vectors(library, event.path))
+
+    watch.pipeline.progress.event_listeners.append(on_event)
     path = write_screenshot(folder / "shot.png", ["Invoice overdue by thirty days"])
     wait_for(lambda: embedded(library, path), what="indexed by look")
     wait_for(
@@ -438,3 +455,7 @@ def test_new_screenshot_is_found_by_look_first_then_by_its_words(live_ocr):
     assert kinds.index("indexed") < kinds.index("text")
     top = library.search("invoice overdue").results[0]
     assert top.path == str(path) and "words" in top.why
+    assert at_first_text == [0]  # words first: no text vector yet when they were committed
+    wait_for(lambda: _text_vectors(library, path) > 0, what="the text embedded")
+    meaning = library.search("the bill is late", only=frozenset({"meaning"})).results
+    assert meaning and meaning[0].path == str(path)

@@ -31,6 +31,7 @@ from mediasift.index.vectors import VectorIndex
 from mediasift.pipeline.probe import (
     OCR,
     READ,
+    TEXT,
     Job,
     Outcome,
     Workers,
@@ -44,7 +45,7 @@ from mediasift.pipeline.scanner import vanished
 log = logging.getLogger(__name__)
 
 #: Queue priorities: live files' looks, live files' text, the backlog's looks, its text.
-LIVE, LIVE_TEXT, BACKLOG, TEXT = 0, 1, 2, 3
+LIVE, LIVE_TEXT, BACKLOG, BACKLOG_TEXT = 0, 1, 2, 3
 #: File kinds whose pixels may hold text worth reading.
 OCR_KINDS = ("image", "screenshot")
 _DONE = object()
@@ -144,7 +145,7 @@ class Pipeline:
         """
         key = (job.path, job.stage)
         if job.stage != READ:
-            priority = LIVE_TEXT if priority <= LIVE_TEXT else TEXT
+            priority = LIVE_TEXT if priority <= LIVE_TEXT else BACKLOG_TEXT
         with self._lock:
             if key in self._queued or self._stopping.is_set():
                 return False
@@ -368,6 +369,8 @@ class Pipeline:
                 if self.catalog.file_by_id(job.file_id) is None:
                     return None  # removed meanwhile
                 self._store_work(job.file_id, outcome)
+            if outcome.embed_later and outcome.error is None:
+                self._follow_up(job, job.file_id, TEXT)
             return None
         facts = {"hash": outcome.digest, "kind": outcome.kind, **outcome.facts}
         facts.pop("pages", None)
@@ -413,6 +416,7 @@ class Pipeline:
                     self.catalog.set_stage(file_id, OCR, "done" if ok else "failed")
                 if self.text_space_id is not None:  # pending: text a later run must embed
                     done = ok and len(texts) == sum(len(p.chunks) for p in outcome.pieces)
+                    done = done and not outcome.embed_later
                     status = "done" if done else "pending"
                     self.catalog.set_stage(file_id, text_stage(self.text_space_id), status)
             added = self._add_vectors(self.space_id, looks) + self._add_vectors(

@@ -84,6 +84,9 @@ class Outcome:
     #: Something the user should know that is not a failure ("first 500 of 5,000 pages").
     notice: str | None = None
     error: str | None = None
+    #: The text is stored now and embedded by a TEXT job after: its words are searchable
+    #: before the text model has read it (~1 s sooner for a dense screenshot on 2 cores).
+    embed_later: bool = False
 
     @property
     def needs_model(self) -> bool:
@@ -254,7 +257,8 @@ def _read_text_in_image(job: Job, work: Workers) -> Outcome:
     text = "\n\n".join("\n".join(line.text for line in block) for block in grouped)
     boxes = [[line.text, *(round(v, 4) for v in line.box)] for block in grouped for line in block]
     segment = Segment(OCR_ORD, "ocr", text=text, lines=boxes)
-    return Outcome(job, "decoded", pieces=[Piece(segment, chunks=_chunks(work, text, "ocr"))])
+    later = work.text_encoder is not None
+    return Outcome(job, "decoded", pieces=[Piece(segment)], embed_later=later)
 
 
 def _chunk_stored_text(job: Job, work: Workers) -> Outcome:

@@ -88,6 +88,8 @@ def test_doctor_reports_health(cli, photos):
     assert code == 0
     assert report["model_ok"] and report["catalog_ok"] and report["index_vectors"] == 12
     assert report["text_model_ok"] and report["text_space"]["dim"] == 384
+    towers = report["query_towers"]  # both models exported for torch-free searches
+    assert set(towers) == {"visual", "text"} and all("cosine" in t for t in towers.values())
     tools = report["optional_tools"]
     assert tools["ocr"].startswith("rapidocr")
     assert (

@@ -533,5 +533,11 @@ class Library:
         if text is not None:
             report["text_space"] = {"model_id": text.space.model_id, "dim": text.space.dim}
             report["text_index_vectors"] = self.text_index().live_count
+        report["query_towers"] = {
+            role: f"{tower.info.precision}, cosine {tower.info.cosine} to the model"
+            if tower
+            else "none: searches load the model with torch"
+            for role, tower in self._towers.items()
+        }
         report["optional_tools"] = optional_tools()
         return report

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -90,16 +91,8 @@ def test_running_indexer_answers_searches_with_the_same_results(indexed):
     home = Path(env["MEDIASIFT_HOME"])
     alone = _search(env)
     assert alone.returncode == 0 and "Answered by the running indexer" not in alone.stderr
-    watch = subprocess.Popen(
-        [sys.executable, "-m", "mediasift.cli", "watch"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    watch = _start_watch(env)
     try:
-        deadline = time.monotonic() + 120
-        while ask(home, {"op": "ping"}, timeout=5) is None:
-            assert watch.poll() is None, watch.stderr.read()
-            assert time.monotonic() < deadline, "the indexer never answered"
-            time.sleep(0.2)
         assert socket_path(home).stat().st_mode & 0o077 == 0  # only the user may connect
         served = _search(env)
         assert served.returncode == 0, served.stderr
@@ -129,3 +122,51 @@ def test_socket_left_by_a_killed_indexer_is_ignored(indexed):
         assert json.loads(result.stdout) == expected
     finally:
         socket_path(home).unlink(missing_ok=True)
+
+
+def _start_watch(env: dict) -> subprocess.Popen:
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "mediasift.cli", "watch"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while ask(Path(env["MEDIASIFT_HOME"]), {"op": "ping"}, timeout=5) is None:
+        assert watch.poll() is None, watch.stderr.read()
+        assert time.monotonic() < deadline, "the indexer never answered"
+        time.sleep(0.2)
+    return watch
+
+
+def test_one_indexer_per_library_and_index_hands_folders_to_it(indexed):
+    from helpers import write_image
+
+    root, env = indexed
+    watch = _start_watch(env)
+    try:
+        second = _cli(env, "watch")
+        assert second.returncode == 2
+        assert f"being indexed by process {watch.pid} (mediasift watch)" in second.stderr
+        new = root / "later"
+        write_image(new / "late.png", 99)
+        handed = _cli(env, "index", str(new), "--json")
+        assert handed.returncode == 0, handed.stderr
+        assert json.loads(handed.stdout)["folders"] == [str(new.resolve())]
+        catalog = sqlite3.connect(f"file:{env['MEDIASIFT_HOME']}/catalog.sqlite3?mode=ro", uri=True)
+        deadline = time.monotonic() + 60
+        while not catalog.execute(
+            "SELECT count(*) FROM files WHERE path = ? AND status = 'indexed'",
+            (str(new.resolve() / "late.png"),),
+        ).fetchone()[0]:
+            assert time.monotonic() < deadline, "the handed folder was not indexed"
+            time.sleep(0.2)
+        catalog.close()
+        # The indexer watches the new folder from now on.
+        write_image(new / "later.png", 100)
+        deadline = time.monotonic() + 60
+        while "later.png" not in _cli(env, "search", "name:later", "--json").stdout:
+            assert time.monotonic() < deadline, "a file in the handed folder was not indexed"
+            time.sleep(0.5)
+    finally:
+        watch.send_signal(signal.SIGTERM)
+        watch.wait(timeout=60)
+    assert "Handed" not in _cli(env, "index", "--json").stdout  # nobody runs: indexed here

@@ -109,7 +109,30 @@ def _print_response(response: Response, as_json: bool) -> None:
         print(f"Not searched by {signal}: {reason}", file=sys.stderr)
 
 
+def _hand_over(lib: Library, args, holder: str) -> int:
+    """``index`` while another process indexes the library: that one takes the folders (one
+    writer at a time), watching and indexing them as its own."""
+    from mediasift.ipc import ask
+    from mediasift.library import LibraryError
+
+    folders = [str(Path(f).expanduser().resolve()) for f in args.folders]
+    reply = ask(lib.home, {"op": "index", "folders": folders, "models": lib.settings.models()})
+    if reply is None or "indexing" not in reply:
+        why = (reply or {}).get("error") or "it runs with other models or did not answer"
+        raise LibraryError(f"This library is being indexed by {holder}; it did not take the "
+                           f"folders ({why}). Try again once it has stopped.")  # fmt: skip
+    if args.json:
+        _print_json({"handed_to": holder, "folders": reply["indexing"]})
+    else:
+        what = ", ".join(reply["indexing"]) or "every library folder"
+        print(f"Handed to {holder}: it indexes {what} and keeps the library up to date.")
+    return 0
+
+
 def _index(lib: Library, args) -> int:
+    holder = lib.indexer()
+    if holder is not None:
+        return _hand_over(lib, args, holder)
     for folder in args.folders:
         if str(Path(folder).expanduser().resolve()) not in lib.folders():
             lib.add_folder(folder)

@@ -74,12 +74,9 @@ class Server:
         self.answered = 0
 
     def start(self) -> Server:
-        """Listen, unless another live indexer already does (then log it and serve nothing)."""
-        if self.path.exists():
-            if ask(self.path.parent, {"op": "ping"}, timeout=2.0) is not None:
-                log.warning("Another indexer already answers on %s", self.path)
-                return self
-            self.path.unlink(missing_ok=True)  # left behind by one that was killed
+        """Listen. The caller holds the library's writer lock, so a socket already there was
+        left by an indexer that was killed: it is replaced."""
+        self.path.unlink(missing_ok=True)
         outer = self
 
         class Handler(socketserver.StreamRequestHandler):

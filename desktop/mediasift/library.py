@@ -28,6 +28,7 @@ from mediasift.search.engine import (
     search,
 )
 from mediasift.search.query import QueryError, parse_query
+from mediasift.writer_lock import LibraryLocked, WriterLock
 
 if TYPE_CHECKING:  # the pipeline, decoders and models load only in the commands that use them
     from collections.abc import Callable
@@ -67,6 +68,10 @@ class LibraryError(Exception):
     """A user-facing error: bad folder, unknown file, no model for a search."""
 
 
+class IndexerRunning(LibraryError):
+    """Another process indexes this library (one writer at a time: mediasift.writer_lock)."""
+
+
 def on_battery() -> bool:
     """True when the OS says the machine runs on battery (False where it cannot tell)."""
     import psutil
@@ -83,6 +88,8 @@ class Watch:
     watcher: Watcher
     #: Answers other processes' searches (mediasift.ipc).
     server: Server
+    #: Held while watching: no other process writes the library meanwhile.
+    lock: WriterLock
     pause_on_battery: bool = True
     #: Set once the start-up reconcile scan has been written.
     reconciled: threading.Event = field(default_factory=threading.Event)
@@ -104,11 +111,22 @@ class Watch:
                 self.pipeline.resume()
                 paused_for_battery = False
 
+    def follow(self, folder: dict) -> None:
+        """Watch a library folder added while running (if new) and index what it holds."""
+        from mediasift.pipeline.indexer import remove_when_idle, submit_changes
+
+        self.watcher.add(folder)
+        missing = submit_changes(self.pipeline, [folder])
+        threading.Thread(
+            target=remove_when_idle, args=(self.pipeline, missing), daemon=True
+        ).start()
+
     def stop(self) -> None:
         self._stopped.set()
         self.server.stop()
         self.watcher.stop()
         self.pipeline.stop()
+        self.lock.release()
 
 
 def optional_tools() -> dict[str, str]:
@@ -142,6 +160,7 @@ class Library:
         self._text_space_id: int | None = None
         self._indexes: dict[int, VectorIndex] = {}  # of the spaces opened so far
         self._towers: dict[str, QueryTower | None] = {}  # by role, once looked for
+        self._watch: Watch | None = None  # while this process watches
         self.model_error: str | None = None
         self.text_model_error: str | None = None
 
@@ -343,7 +362,11 @@ class Library:
         from mediasift.pipeline.indexer import run_once
 
         rows = self._folder_rows(folders)
-        summary = run_once(self.pipeline(progress), rows)
+        lock = self._claim("mediasift index")
+        try:
+            summary = run_once(self.pipeline(progress), rows)
+        finally:
+            lock.release()
         summary.model_error = self.model_error
         summary.text_model_error = self.text_model_error
         return summary
@@ -359,20 +382,27 @@ class Library:
 
         if self.settings.throttle:
             self.settings.threads = 1
-        pipeline = self.pipeline(progress).start()
+        lock = self._claim("mediasift watch")
+        try:
+            pipeline = self.pipeline(progress).start()
+        except BaseException:
+            lock.release()
+            raise
         rows = self._folder_rows(None)
 
         def rescan() -> None:  # queue at once; removals wait for the queue in the background
-            missing = submit_changes(pipeline, rows)
+            missing = submit_changes(pipeline, watcher.folders)
             threading.Thread(target=remove_when_idle, args=(pipeline, missing), daemon=True).start()
 
         try:
             watcher = Watcher(pipeline, rows, settle, rescan).start()
         except BaseException:
             pipeline.stop()
+            lock.release()
             raise
         server = Server(self.home, self.answer).start()
-        watch = Watch(pipeline, watcher, server, self.settings.pause_on_battery)
+        watch = Watch(pipeline, watcher, server, lock, self.settings.pause_on_battery)
+        self._watch = watch
 
         def first_scan() -> None:
             reconcile(pipeline, rows)
@@ -380,6 +410,27 @@ class Library:
 
         threading.Thread(target=first_scan, name="reconcile", daemon=True).start()
         return watch
+
+    def _claim(self, what: str) -> WriterLock:
+        """The library's writer lock, or IndexerRunning naming the process that holds it."""
+        try:
+            return WriterLock(self.home).acquire(what)
+        except LibraryLocked as exc:
+            raise IndexerRunning(f"This library is being indexed by {exc.holder}.") from None
+
+    def indexer(self) -> str | None:
+        """Which process indexes this library now, in words; None when none does."""
+        return WriterLock(self.home).holder()
+
+    def _index_for(self, folders: list[str]) -> list[str]:
+        """In a running watch: add and index folders another process handed over."""
+        if self._watch is None:
+            raise LibraryError("This process indexes nothing.")
+        known = set(self.folders())
+        added = [p if p in known else self.add_folder(p) for p in folders]
+        for row in self._folder_rows(added or None):
+            self._watch.follow(row)
+        return added
 
     # --- search ---------------------------------------------------------------------------
 
@@ -450,6 +501,8 @@ class Library:
         if request.get("models") != self.settings.models():
             return {"declined": "the indexer runs with other models or settings"}
         try:
+            if request["op"] == "index":
+                return {"indexing": self._index_for(request["folders"])}
             return {"response": self.run(request).as_dict()}
         except LibraryError as exc:
             return {"error": str(exc)}

@@ -134,19 +134,30 @@ class Watcher:
         self.grace = max(2.0, 4 * settle)
         self._removals: dict[str, tuple[float, bool]] = {}
         self._lock = threading.Lock()
+        self._handler = _Handler(self)
 
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> Watcher:
-        handler = _Handler(self)
         for folder in self.folders:
-            if root_available(folder):
-                self._observers.append(self._observe(handler, folder["path"]))
-            else:  # unmounted or offline: its files stay; watching resumes with the next start
-                self._notice(folder["path"], MISSING_FOLDER)
+            self._follow(folder)
         self._overflow.install()
         self._ticker.start()
         return self
+
+    def add(self, folder: dict) -> None:
+        """Watch one more library folder from now on (a no-op for one already watched)."""
+        with self._lock:
+            if any(f["id"] == folder["id"] for f in self.folders):
+                return
+            self.folders = sorted([*self.folders, folder], key=lambda f: -len(f["path"]))
+        self._follow(folder)
+
+    def _follow(self, folder: dict) -> None:
+        if root_available(folder):
+            self._observers.append(self._observe(self._handler, folder["path"]))
+        else:  # unmounted or offline: its files stay; watching resumes with the next start
+            self._notice(folder["path"], MISSING_FOLDER)
 
     def _observe(self, handler: _Handler, path: str):
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -116,9 +117,9 @@ def _hand_over(lib: Library, args, holder: str) -> int:
     from mediasift.library import LibraryError
 
     folders = [str(Path(f).expanduser().resolve()) for f in args.folders]
-    reply = ask(lib.home, {"op": "index", "folders": folders, "models": lib.settings.models()})
+    reply = ask(lib.home, {"op": "index", "folders": folders})
     if reply is None or "indexing" not in reply:
-        why = (reply or {}).get("error") or "it runs with other models or did not answer"
+        why = (reply or {}).get("error") or "it did not answer"
         raise LibraryError(f"This library is being indexed by {holder}; it did not take the "
                            f"folders ({why}). Try again once it has stopped.")  # fmt: skip
     if args.json:
@@ -184,6 +185,13 @@ def _status_line(p: Progress) -> str:
     )
 
 
+def _progress_state(p: Progress) -> dict:
+    return {
+        "kind": "progress", "queued": p.queued, "done": p.done, "failed": p.failed,
+        "rate": round(p.rate, 1), "paused": p.paused,
+    }  # fmt: skip
+
+
 def _watch(lib: Library, args) -> int:
     import signal
     import threading
@@ -198,7 +206,8 @@ def _watch(lib: Library, args) -> int:
 
     def show(event) -> None:
         if args.json:
-            print(json.dumps(event.__dict__), flush=True)
+            with contextlib.suppress(OSError):  # a reader that went away (the window closed)
+                print(json.dumps(event.__dict__), flush=True)
         else:
             detail = f": {event.detail}" if event.detail else ""
             print(f"\r\033[K{event.kind} {event.path}{detail}", file=sys.stderr)
@@ -207,10 +216,15 @@ def _watch(lib: Library, args) -> int:
     watch = lib.watch(progress, settle=args.settle)
     if lib.model_error:
         print(f"Not searchable by description yet: {lib.model_error}", file=sys.stderr)
+    last = None
     try:
         while not stop.wait(0.5):
             if live:
                 print(f"\r\033[K{_status_line(progress)}", end="", file=sys.stderr, flush=True)
+            elif args.json and (state := _progress_state(progress)) != last:
+                with contextlib.suppress(OSError):
+                    print(json.dumps(state), flush=True)  # what the window's status bar shows
+                last = state
     except KeyboardInterrupt:
         pass
     finally:

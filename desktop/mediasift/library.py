@@ -161,6 +161,7 @@ class Library:
         self._indexes: dict[int, VectorIndex] = {}  # of the spaces opened so far
         self._towers: dict[str, QueryTower | None] = {}  # by role, once looked for
         self._watch: Watch | None = None  # while this process watches
+        self._seen_version = self.catalog.data_version()
         self.model_error: str | None = None
         self.text_model_error: str | None = None
 
@@ -422,6 +423,12 @@ class Library:
         """Which process indexes this library now, in words; None when none does."""
         return WriterLock(self.home).holder()
 
+    def _pause(self, pause: bool) -> bool:
+        if self._watch is None:
+            raise LibraryError("This process indexes nothing.")
+        (self._watch.pipeline.pause if pause else self._watch.pipeline.resume)()
+        return pause
+
     def _index_for(self, folders: list[str]) -> list[str]:
         """In a running watch: add and index folders another process handed over."""
         if self._watch is None:
@@ -431,6 +438,17 @@ class Library:
         for row in self._folder_rows(added or None):
             self._watch.follow(row)
         return added
+
+    def refresh(self) -> bool:
+        """For a process that only reads (the window): catch the opened vector indexes up with
+        what the indexer committed since the last call. True when there was anything new."""
+        version = self.catalog.data_version()
+        if version == self._seen_version:
+            return False
+        self._seen_version = version
+        for index in list(self._indexes.values()):
+            index.catch_up(self.catalog)
+        return True
 
     # --- search ---------------------------------------------------------------------------
 
@@ -497,12 +515,19 @@ class Library:
         raise KeyError(request["op"])
 
     def answer(self, request: dict) -> dict:
-        """Run another process's request and reply as :mod:`mediasift.ipc` sends it."""
-        if request.get("models") != self.settings.models():
+        """Run another process's request and reply as :mod:`mediasift.ipc` sends it.
+
+        Searches are answered only with the asker's own models and settings; folders to index
+        and pause/resume are the indexer's business, whatever models it runs.
+        """
+        searching = request.get("op") in ("search", "similar")
+        if searching and request.get("models") != self.settings.models():
             return {"declined": "the indexer runs with other models or settings"}
         try:
             if request["op"] == "index":
                 return {"indexing": self._index_for(request["folders"])}
+            if request["op"] in ("pause", "resume"):
+                return {"paused": self._pause(request["op"] == "pause")}
             return {"response": self.run(request).as_dict()}
         except LibraryError as exc:
             return {"error": str(exc)}

@@ -37,11 +37,14 @@ RUNS = (
 def _corpus(root: Path, screenshots: int, distractors: int) -> list[Labelled]:
     """The labelled set, built once per folder: a kept folder is reused as it is (its
     library then only catches up), so fusion can be re-measured without re-indexing."""
+    root = root.resolve()
     labels = root / "labels.json"
-    if labels.is_file():
-        return [Labelled(**item) for item in json.loads(labels.read_text())]
+    if labels.is_file():  # paths are kept relative to the folder, so it can be moved
+        items = json.loads(labels.read_text())
+        return [Labelled(**{**item, "path": str(root / item["path"])}) for item in items]
     labelled = build_corpus(root / "corpus", screenshots=screenshots, distractors=distractors)
-    labels.write_text(json.dumps([asdict(item) for item in labelled]))
+    saved = [{**asdict(item), "path": str(Path(item.path).relative_to(root))} for item in labelled]
+    labels.write_text(json.dumps(saved))
     return labelled
 
 

@@ -142,6 +142,11 @@ class Catalog:
             row = self.db.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
+    def data_version(self) -> int:
+        """Changes whenever another connection (another process) commits: a cheap "has the
+        indexer written anything since?" for a reader such as the window."""
+        return int(self._scalar("PRAGMA data_version"))
+
     # --- folders -------------------------------------------------------------------------
 
     def add_folder(self, path: str, device: int | None = None) -> int:

@@ -84,6 +84,12 @@ class VectorIndex:
                 self._rebuild(catalog)
             self.repaired = self.rebuilt or self._reconcile(catalog)
 
+    def catch_up(self, catalog: Catalog) -> bool:
+        """Apply what another process committed since: new vectors added, removed ones hidden.
+        True when anything changed. The file on disk is never written here."""
+        with self._lock:
+            return self._reconcile(catalog)
+
     def _load(self) -> bool:
         try:
             meta = json.loads(self.meta_path.read_text())

@@ -1,0 +1,94 @@
+"""The window's link to the indexer: a ``mediasift watch --json`` child process.
+
+Indexing runs in its own process, so model loads, index saves and native decoders never stall
+the window (they hold the GIL for seconds, or can crash). When another process already indexes
+the library (the writer lock says which), the window uses that one. The child's events and
+progress come as JSON lines, read on a daemon thread and re-emitted as Qt signals (delivered
+on the GUI thread). Closing the window sends SIGTERM and never waits for the child: it finishes
+its clean shutdown on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from mediasift.ipc import ask
+from mediasift.writer_lock import WriterLock
+
+log = logging.getLogger(__name__)
+
+#: Seconds before an indexer that died is started again.
+RESTART_AFTER_S = 2.0
+
+
+class IndexerProcess(QObject):
+    event = Signal(dict)  # {"kind": indexed|text|moved|removed|failed|notice, "path", "detail"}
+    progress = Signal(dict)  # {"queued", "done", "failed", "rate", "paused"}
+    state = Signal(str)  # the indexer's situation, in words, for the status bar
+    _ended = Signal(int)
+
+    def __init__(self, home: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.home = home
+        self.process: subprocess.Popen | None = None
+        self._closing = False
+        self._ended.connect(self._on_ended)
+
+    def start(self) -> None:
+        holder = WriterLock(self.home).holder()
+        if holder is not None:
+            self.state.emit(f"Indexing is done by {holder}")
+            return
+        env = {**os.environ, "MEDIASIFT_HOME": str(self.home)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mediasift.cli", "watch", "--json"],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, bufsize=1,
+        )  # fmt: skip
+        log.info("Started the indexer, process %d", self.process.pid)
+        self.state.emit("Starting the indexer…")
+        threading.Thread(target=self._read, args=(self.process,), daemon=True).start()
+
+    def _read(self, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            (self.progress if message.get("kind") == "progress" else self.event).emit(message)
+        self._ended.emit(process.wait())
+
+    def _on_ended(self, code: int) -> None:
+        if self._closing:
+            return
+        log.warning("The indexer stopped (exit code %s); starting it again", code)
+        self.state.emit("The indexer stopped; starting it again…")
+        QTimer.singleShot(int(RESTART_AFTER_S * 1000), self.start)
+
+    def pause(self, paused: bool) -> None:
+        """Pause or resume indexing (over the indexer's socket, off the GUI thread)."""
+        request = {"op": "pause" if paused else "resume"}
+        threading.Thread(target=self._ask, args=(request,), daemon=True).start()
+
+    def hand_over(self, folders: list[str]) -> None:
+        """Give folders to the running indexer to add, watch and index."""
+        request = {"op": "index", "folders": folders}
+        threading.Thread(target=self._ask, args=(request,), daemon=True).start()
+
+    def _ask(self, request: dict) -> None:
+        if ask(self.home, request, timeout=10) is None:
+            self.state.emit("The indexer did not answer; try again in a moment")
+
+    def close(self) -> None:
+        self._closing = True
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)

@@ -1,0 +1,62 @@
+"""``mediasift-app``: the desktop window (a gui-scripts entry: no console window)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from mediasift.config import Settings, data_dir
+
+APP_ID = "io.github.mediasift.MediaSift"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from .window import MainWindow
+
+    argv = sys.argv if argv is None else argv
+    options = _parser().parse_args(argv[1:])
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication(argv[:1])
+    app.setApplicationName("MediaSift")
+    app.setDesktopFileName(APP_ID)
+    window = MainWindow(data_dir(), Settings.load(), start_indexer=not options.screenshot)
+    window.show()
+    if options.screenshot:
+        _screenshot_when_answered(window, options.query or "", options.screenshot)
+    return app.exec()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mediasift-app", description="The MediaSift window.")
+    parser.add_argument("--query", help="start with this search typed")
+    parser.add_argument(
+        "--screenshot", metavar="PNG", help="save the window once the query is answered, and quit"
+    )
+    return parser
+
+
+def _screenshot_when_answered(window, query: str, path: str) -> None:
+    """For documentation and CI: type ``query``, select the first result, save the window."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def save() -> None:
+        window.grab().save(path)
+        QApplication.quit()
+
+    def answered(_number: int) -> None:
+        window.select_first()
+        QTimer.singleShot(1000, save)  # thumbnails and the preview arrive meanwhile
+
+    if query:
+        window.searched.connect(answered)
+        QTimer.singleShot(0, lambda: window.field.setText(query))
+    else:
+        QTimer.singleShot(500, save)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

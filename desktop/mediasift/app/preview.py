@@ -1,0 +1,128 @@
+"""The preview pane: the chosen result large, with the matched line of text marked, and why
+it matched; buttons to open it or show it in its folder."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from mediasift.search.engine import Result
+
+from .results import ImageLoader, why_text
+
+PREVIEW = QSize(900, 900)
+#: Kinds whose file Qt can show itself; others show their thumbnail (a page, a slide).
+_OWN_PIXELS = ("image", "screenshot")
+
+
+def open_file(path: str) -> bool:
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def reveal(path: str) -> bool:
+    """Show the file's folder in the file manager."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+
+def marked(image: QImage, line: dict | None) -> QPixmap:
+    """The image as a pixmap, with the matched line's box (fractions of the image) outlined."""
+    pixmap = QPixmap.fromImage(image)
+    if line and len(line.get("box") or ()) == 4:
+        x0, y0, x1, y1 = line["box"]
+        w, h = pixmap.width(), pixmap.height()
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor(255, 170, 0), max(2, w // 300)))
+        painter.drawRoundedRect(
+            QRectF(x0 * w - 4, y0 * h - 3, (x1 - x0) * w + 8, (y1 - y0) * h + 6), 4, 4
+        )
+        painter.end()
+    return pixmap
+
+
+class PreviewPane(QWidget):
+    more_like_this = Signal(str)
+
+    def __init__(self, loader: ImageLoader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._loader = loader
+        self._result: Result | None = None
+        self._shown = 0  # which load the image label waits for
+        self.image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.image.setMinimumSize(240, 180)
+        self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        selectable = Qt.TextInteractionFlag.TextSelectableByMouse
+        self.title = QLabel(wordWrap=True, textInteractionFlags=selectable)
+        self.details = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
+        self.details.setTextInteractionFlags(selectable)
+        buttons = QHBoxLayout()
+        self.buttons = []
+        for text, tip, action in (
+            ("Open", "Open in its default app (Enter)", open_file),
+            ("Show in folder", "Show in the file manager (Ctrl+Shift+R)", reveal),
+            ("More like this", "Files that look like this one (Ctrl+M)", self.more_like_this.emit),
+        ):
+            button = QPushButton(text, toolTip=tip)
+            button.clicked.connect(
+                lambda _=False, act=action: self._result and act(self._result.path)
+            )
+            buttons.addWidget(button)
+            self.buttons.append(button)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.image, 1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.details)
+        layout.addLayout(buttons)
+        loader.loaded.connect(self._arrived)
+        self.show_result(None)
+
+    def show_result(self, result: Result | None) -> None:
+        self._result = result
+        self._shown += 1
+        for button in self.buttons:
+            button.setEnabled(result is not None)
+        if result is None:
+            self.image.clear()
+            self.title.setText("")
+            self.details.setText("")
+            return
+        self.title.setText(f"<b>{html.escape(Path(result.path).name)}</b>")
+        self.details.setText(details_html(result))
+        self.image.setText("Loading…")
+        source = result.path if result.kind in _OWN_PIXELS else result.thumbnail
+        if source:
+            self._loader.load(("preview", self._shown, source != result.path), source, PREVIEW)
+        else:
+            self.image.setText("No preview")
+
+    def _arrived(self, key: tuple, image: QImage) -> None:
+        what, number, is_thumbnail = key
+        if what != "preview" or number != self._shown or self._result is None:
+            return
+        if image.isNull():
+            if not is_thumbnail and self._result.thumbnail:  # e.g. HEIC: Qt cannot read it
+                self._loader.load(("preview", number, True), self._result.thumbnail, PREVIEW)
+            else:
+                self.image.setText("No preview")
+            return
+        pixmap = marked(image, self._result.line)
+        self.image.setPixmap(
+            pixmap.scaled(self.image.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                          Qt.TransformationMode.SmoothTransformation)
+        )  # fmt: skip
+
+
+def details_html(result: Result) -> str:
+    rows = [html.escape(str(Path(result.path).parent))]
+    why = why_text(result)
+    if why:
+        rows.append(f"Matched by {html.escape(why)}")
+    if result.snippet:
+        snippet = html.escape(result.snippet).replace("«", "<b>").replace("»", "</b>")
+        rows.append(f"<i>{snippet}</i>")
+    return "<br>".join(rows)

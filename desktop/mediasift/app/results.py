@@ -1,0 +1,133 @@
+"""The results grid's model and its thumbnails, loaded lazily off the GUI thread.
+
+A tile asks for its thumbnail when the view first paints it. Loading runs in a small thread
+pool as ``QImage`` (safe off the GUI thread); the ``QPixmap`` is made on the GUI thread when
+the image arrives. A new result list starts a new generation, and images of an old one are
+dropped on arrival, so scrolling or typing never waits for thumbnails of a stale list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QRunnable,
+    QSize,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from PySide6.QtGui import QImage, QImageReader, QPixmap
+from PySide6.QtWidgets import QApplication, QStyle
+
+from mediasift.search.engine import Result
+
+TILE = QSize(168, 168)
+#: Results whose role holds the Result itself.
+RESULT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class _Load(QRunnable):
+    def __init__(self, images: ImageLoader, key: tuple, path: str, size: QSize) -> None:
+        super().__init__()
+        self.images, self.key, self.path, self.size = images, key, path, size
+
+    def run(self) -> None:
+        reader = QImageReader(self.path)
+        reader.setAutoTransform(True)  # EXIF orientation
+        source = reader.size()
+        if source.isValid() and (
+            source.width() > self.size.width() or source.height() > self.size.height()
+        ):
+            reader.setScaledSize(source.scaled(self.size, Qt.AspectRatioMode.KeepAspectRatio))
+        self.images.loaded.emit(self.key, reader.read())  # a null QImage when unreadable
+
+
+class ImageLoader(QObject):
+    """Loads images scaled to a size in a thread pool; emits ``loaded(key, QImage)``."""
+
+    loaded = Signal(object, QImage)
+
+    def __init__(self, threads: int = 2) -> None:
+        super().__init__()
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+
+    def load(self, key: tuple, path: str, size: QSize) -> None:
+        self.pool.start(_Load(self, key, path, size))
+
+    def cancel_waiting(self) -> None:
+        self.pool.clear()  # loads not started yet; running ones finish and are dropped
+
+
+class ResultsModel(QAbstractListModel):
+    """The current results; tiles show the name and why each matched."""
+
+    def __init__(self, loader: ImageLoader, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.results: list[Result] = []
+        self._loader = loader
+        self._generation = 0
+        self._pixmaps: dict[int, QPixmap] = {}
+        self._asked: set[int] = set()
+        loader.loaded.connect(self._arrived)
+        style = QApplication.style()
+        self._placeholder = style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+
+    def show(self, results: list[Result]) -> None:
+        self.beginResetModel()
+        self.results = results
+        self._generation += 1
+        self._pixmaps.clear()
+        self._asked.clear()
+        self._loader.cancel_waiting()
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's API)
+        return 0 if parent.isValid() else len(self.results)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        result = self.results[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tile_text(result)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumbnail(index.row(), result)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{result.path}\n{why_text(result)}"
+        if role == RESULT_ROLE:
+            return result
+        return None
+
+    def _thumbnail(self, row: int, result: Result):
+        pixmap = self._pixmaps.get(row)
+        if pixmap is not None:
+            return pixmap
+        if result.thumbnail and row not in self._asked:
+            self._asked.add(row)
+            self._loader.load(("tile", self._generation, row), result.thumbnail, TILE)
+        return self._placeholder
+
+    def _arrived(self, key: tuple, image: QImage) -> None:
+        what, generation, row = key
+        if what != "tile" or generation != self._generation or image.isNull():
+            return  # a stale list's image, or an unreadable thumbnail: keep the placeholder
+        self._pixmaps[row] = QPixmap.fromImage(image)
+        index = self.index(row)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+
+def why_text(result: Result) -> str:
+    """Why a result matched, in words: its signals and where in the file."""
+    parts = [", ".join(result.why)] if result.why else []
+    if result.locator:
+        parts.append(result.locator)
+    return " · ".join(parts)
+
+
+def tile_text(result: Result) -> str:
+    return f"{Path(result.path).name}\n{why_text(result)}"

@@ -1,0 +1,84 @@
+"""Searches for the window, on a thread of their own: typing never waits for an answer.
+
+The window numbers each query. The worker runs only the newest one waiting (keystrokes that
+came while a search ran are skipped, not queued), and the window drops any answer whose number
+is not the newest, so a slow search overtaken by a newer one never shows.
+
+The worker's :class:`~mediasift.library.Library` only reads: its query towers need no torch,
+and before each search it catches its vector indexes up with what the indexer committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from mediasift.library import Library, LibraryError
+from mediasift.search.engine import NO_FILTERS, Filters
+
+log = logging.getLogger(__name__)
+
+#: Results asked per query: a grid's worth of scrolling.
+RESULTS = 200
+
+
+@dataclass(frozen=True)
+class Query:
+    number: int
+    text: str = ""
+    #: Search by example: files that look like this one (``text`` is then unused).
+    like: str | None = None
+    filters: Filters = NO_FILTERS
+
+
+class SearchWorker(QObject):
+    """Lives on its own QThread; ``ask`` may be called from the GUI thread at any time."""
+
+    answered = Signal(int, object)  # query number, Response
+    failed = Signal(int, str)  # query number, message for the user
+    _wake = Signal()
+
+    def __init__(self, open_library: Callable[[], Library]) -> None:
+        super().__init__()
+        self._open_library = open_library
+        self._library: Library | None = None
+        self._waiting: Query | None = None
+        self._lock = threading.Lock()
+        self._wake.connect(self._run)
+
+    def ask(self, query: Query) -> None:
+        with self._lock:
+            self._waiting = query
+        self._wake.emit()
+
+    @Slot()
+    def _run(self) -> None:
+        with self._lock:
+            query, self._waiting = self._waiting, None
+        if query is None:  # a newer query's wake-up already answered it
+            return
+        try:
+            library = self._library = self._library or self._open_library()
+            library.refresh()
+            if query.like is not None:
+                response = library.similar(query.like, RESULTS, query.filters)
+            else:
+                response = library.search(query.text, RESULTS, query.filters)
+        except LibraryError as exc:
+            self.failed.emit(query.number, str(exc))
+            return
+        except Exception as exc:  # the window must outlive any bug in one search
+            log.exception("Search %r failed", query)
+            self.failed.emit(query.number, f"The search failed: {exc}")
+            return
+        self.answered.emit(query.number, response)
+
+    @Slot()
+    def close(self) -> None:
+        if self._library is not None:
+            self._library.close()
+            self._library = None

@@ -1,0 +1,318 @@
+"""The main window: one search field, a grid of results, a preview, and the indexer's status.
+
+Nothing slow runs on the GUI thread: searches run on the search thread, thumbnails in a
+thread pool, indexing in its own process. Typing asks for a search on every keystroke.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QSize, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mediasift.config import Settings
+from mediasift.library import Library, LibraryError
+
+from .indexer import IndexerProcess
+from .preview import PreviewPane, open_file, reveal
+from .results import RESULT_ROLE, TILE, ImageLoader, ResultsModel
+from .searching import Query, SearchWorker
+
+log = logging.getLogger(__name__)
+
+WELCOME = (
+    "<h2>Find your files by describing them</h2>"
+    "<p>Add the folders you want to search: pictures, screenshots, slide decks, PDFs.<br>"
+    "MediaSift reads them on this computer and keeps up as they change.</p>"
+)
+HINT = (
+    "<h3>Type what you remember</h3><p>“a dog on the beach”, “the slide with the Q3 revenue "
+    "chart”, “permission denied”, “IMG_2043”<br>kind:pdf · after:2024-01 · in:Desktop · "
+    '"exact words" · -exclude</p><p>Or drop an image here to find ones that look like it.</p>'
+)
+#: After the indexer writes, the current query runs again this much later (a burst of
+#: writes becomes one refresh).
+REFRESH_MS = 300
+
+
+class MainWindow(QMainWindow):
+    searched = Signal(int)  # a query number whose answer is now on screen (tests, benchmarks)
+
+    def __init__(self, home: Path, settings: Settings, start_indexer: bool = True) -> None:
+        super().__init__()
+        self.home, self.settings = home, settings
+        self.setWindowTitle("MediaSift")
+        screen = QApplication.primaryScreen().availableSize()
+        self.resize(min(1180, screen.width()), min(760, screen.height()))  # fits 1024x640
+        self.setMinimumSize(QSize(1024, 640) * 0.8)
+        self.setAcceptDrops(True)
+        self.number = 0  # of the newest query; answers to older ones are dropped
+        self.loader = ImageLoader()
+        self.model = ResultsModel(self.loader, self)
+        self._build()
+        self._start_search_thread()
+        self.indexer = IndexerProcess(home, self)
+        self.indexer.state.connect(self.status.setText)
+        self.indexer.progress.connect(self._progress)
+        self.indexer.event.connect(self._indexer_event)
+        self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
+        self._refresh.timeout.connect(self._search_again)
+        self._show_empty_state()
+        QApplication.instance().aboutToQuit.connect(self.shut_down)
+        if start_indexer and self._folders():
+            self.indexer.start()
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.field = QLineEdit(clearButtonEnabled=True)
+        self.field.setPlaceholderText("Describe what you are looking for…")
+        self.field.textChanged.connect(self._typed)
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setMovement(QListView.Movement.Static)
+        self.view.setUniformItemSizes(True)
+        self.view.setIconSize(TILE)
+        self.view.setGridSize(QSize(TILE.width() + 24, TILE.height() + 52))
+        self.view.setWordWrap(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.view.setDragEnabled(True)
+        self.view.activated.connect(self._open)
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
+        self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.add_button = QPushButton("Add a folder…")
+        self.add_button.clicked.connect(self.add_folder)
+        empty = QWidget()
+        empty_layout = QVBoxLayout(empty)
+        empty_layout.addStretch()
+        empty_layout.addWidget(self.message)
+        empty_layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_layout.addStretch()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(empty)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(8, 8, 0, 8)
+        left_layout.addWidget(self.field)
+        left_layout.addWidget(self.stack, 1)
+        self.preview = PreviewPane(self.loader)
+        self.preview.more_like_this.connect(self.more_like)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.preview)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(splitter)
+        self._build_actions()
+        self.status = QLabel()
+        self.count = QLabel()
+        self.statusBar().addWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.count)
+        self.field.setFocus()
+
+    def _build_actions(self) -> None:
+        tools = self.addToolBar("Library")
+        tools.setMovable(False)
+        add = QAction("Add folder…", self, toolTip="Add a folder to the library")
+        add.triggered.connect(self.add_folder)
+        self.pause_action = QAction("Pause indexing", self, checkable=True)
+        self.pause_action.setToolTip("Pause or resume indexing")
+        self.pause_action.toggled.connect(self._pause)
+        tools.addAction(add)
+        tools.addAction(self.pause_action)
+        shortcuts = {
+            QKeySequence.StandardKey.Find: self._focus_field,
+            "Ctrl+L": self._focus_field,
+            "Ctrl+Shift+R": lambda: self._with_current(reveal),
+            "Ctrl+M": lambda: self._with_current(self.more_like),
+        }
+        for keys, slot in shortcuts.items():
+            QShortcut(QKeySequence(keys), self, slot)
+        copy = QShortcut(QKeySequence.StandardKey.Copy, self.view)
+        copy.activated.connect(lambda: self._with_current(QApplication.clipboard().setText))
+        QShortcut(QKeySequence(Qt.Key.Key_Down), self.field, self.select_first)
+
+    def _start_search_thread(self) -> None:
+        self.search_thread = QThread(self)
+        self.worker = SearchWorker(lambda: Library(self.home, self.settings))
+        self.worker.moveToThread(self.search_thread)
+        self.worker.answered.connect(self._answered)
+        self.worker.failed.connect(self._failed)
+        self.search_thread.finished.connect(self.worker.close)
+        self.search_thread.start()
+
+    # --- searching -----------------------------------------------------------------------
+
+    def _typed(self, text: str) -> None:
+        if not text.strip():
+            self.number += 1  # any answer still coming is for an older query
+            self.model.show([])
+            self.preview.show_result(None)
+            self._show_empty_state()
+            return
+        self._ask(Query(self.number + 1, text))
+
+    def more_like(self, path: str) -> None:
+        """Search by example: files that look like ``path``."""
+        self.field.blockSignals(True)
+        self.field.setText("")
+        self.field.blockSignals(False)
+        self.field.setPlaceholderText(f"Looks like {Path(path).name}")
+        self._ask(Query(self.number + 1, like=path))
+
+    def _ask(self, query: Query) -> None:
+        self.number = query.number
+        self._last = query
+        self.worker.ask(query)
+
+    def _search_again(self) -> None:
+        last = getattr(self, "_last", None)
+        if last is not None and last.number == self.number:
+            self._ask(Query(self.number + 1, last.text, last.like, last.filters))
+
+    def _answered(self, number: int, response) -> None:
+        if number != self.number:
+            return  # overtaken by a newer query while it ran
+        current = self.view.currentIndex().data(RESULT_ROLE)
+        self.model.show(response.results)
+        count = len(response.results)
+        self.count.setText(f"{count} result{'s' * (count != 1)}" if count else "")
+        if response.results:
+            self.stack.setCurrentIndex(0)
+            paths = [r.path for r in response.results]
+            row = paths.index(current.path) if current and current.path in paths else -1
+            if row >= 0:  # a refresh keeps the file the user was looking at
+                self.view.setCurrentIndex(self.model.index(row))
+        else:
+            self._show_message(response.message or "Nothing matches.")
+        missing = "; ".join(f"not searched by {s}" for s in response.missing)
+        if missing:
+            self.count.setText(f"{self.count.text()} ({missing})".strip())
+        self.searched.emit(number)
+
+    def _failed(self, number: int, message: str) -> None:
+        if number == self.number:
+            self.model.show([])
+            self._show_message(message)
+            self.searched.emit(number)
+
+    # --- the library and its indexer -------------------------------------------------------
+
+    def _folders(self) -> list[str]:
+        with Library(self.home, self.settings) as library:
+            return library.folders()
+
+    def add_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add a folder to search")
+        if path:
+            self.add_folders([path])
+
+    def add_folders(self, paths: list[str]) -> None:
+        """Add folders: the running indexer takes them; else they are added and indexing
+        starts."""
+        if self.indexer.process is not None and self.indexer.process.poll() is None:
+            self.indexer.hand_over(paths)
+        else:
+            try:
+                with Library(self.home, self.settings) as library:
+                    for path in paths:
+                        library.add_folder(path)
+            except LibraryError as exc:
+                self.status.setText(str(exc))
+                return
+            self.indexer.start()
+        self.status.setText(f"Adding {', '.join(Path(p).name for p in paths)}…")
+        self._show_empty_state()
+
+    def _progress(self, progress: dict) -> None:
+        if progress["paused"]:
+            text = f"Indexing paused · {progress['queued']} waiting"
+        elif progress["queued"]:
+            text = f"Indexing · {progress['queued']} waiting · {progress['rate']:.1f} files/s"
+        else:
+            text = "Up to date"
+        if progress["failed"]:
+            text += f" · {progress['failed']} could not be read"
+        self.status.setText(text)
+
+    def _indexer_event(self, event: dict) -> None:
+        if event["kind"] in ("indexed", "text", "moved", "removed"):
+            self._refresh.start()  # new files appear in the open results
+        if event["kind"] == "notice" and event.get("detail"):
+            self.status.setText(event["detail"])
+
+    def _pause(self, paused: bool) -> None:
+        self.pause_action.setText("Resume indexing" if paused else "Pause indexing")
+        self.indexer.pause(paused)
+
+    # --- empty states and keys -----------------------------------------------------------
+
+    def _show_empty_state(self) -> None:
+        if self.field.text().strip():
+            return
+        has_folders = bool(self._folders())
+        self.add_button.setVisible(not has_folders)
+        self._show_message(HINT if has_folders else WELCOME)
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.stack.setCurrentIndex(1)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.preview.show_result(current.data(RESULT_ROLE) if current.isValid() else None)
+
+    def _with_current(self, action) -> None:
+        result = self.view.currentIndex().data(RESULT_ROLE)
+        if result is not None:
+            action(result.path)
+
+    def _open(self, index: QModelIndex) -> None:
+        open_file(index.data(RESULT_ROLE).path)
+
+    def _focus_field(self) -> None:
+        self.field.setFocus()
+        self.field.selectAll()
+
+    def select_first(self) -> None:
+        """Move into the results (Down from the search field): the first one is chosen."""
+        if self.model.rowCount():
+            self.view.setFocus()
+            self.view.setCurrentIndex(self.model.index(0))
+
+    def dragEnterEvent(self, event) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            self.more_like(files[0])
+
+    def closeEvent(self, event) -> None:
+        self.shut_down()
+        super().closeEvent(event)
+
+    def shut_down(self) -> None:
+        """Stop the threads; never wait on the indexer (SIGTERM: it shuts down on its own)."""
+        self.indexer.close()
+        self.loader.cancel_waiting()
+        self.search_thread.quit()
+        self.search_thread.wait(2000)  # a search in flight takes milliseconds

@@ -1,0 +1,186 @@
+"""The window, with real widgets (offscreen), a real library and, where it says so, the real
+indexer as a second process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from helpers import write_image, write_screenshot
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+
+from mediasift.app.results import RESULT_ROLE
+from mediasift.app.window import HINT, WELCOME, MainWindow
+from mediasift.config import Settings
+from mediasift.library import Library
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory, tiny_clip, minilm):
+    """A small library: two screenshots with words, and photos."""
+    root = tmp_path_factory.mktemp("app")
+    folder = root / "files"
+    write_screenshot(folder / "invoice.png", ["Invoice 4471 is overdue by thirty days"])
+    write_screenshot(folder / "login.png", ["Permission denied: wrong password"])
+    for i in range(4):
+        write_image(folder / f"photo{i}.jpg", i, size=(320, 240))
+    settings = Settings(model=str(tiny_clip), text_model=str(minilm), ocr=True)
+    with Library(root / "home", settings) as lib:
+        lib.add_folder(folder)
+        lib.index()
+    return root / "home", settings, folder
+
+
+@pytest.fixture
+def window(qtbot, indexed):
+    home, settings, _ = indexed
+    win = MainWindow(home, settings, start_indexer=False)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.shut_down()
+
+
+def _type(qtbot, window, text: str) -> None:
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        qtbot.keyClicks(window.field, text)
+
+
+def _paths(window) -> list[str]:
+    return [Path(r.path).name for r in window.model.results]
+
+
+def test_typing_shows_results_thumbnails_and_the_matched_line(qtbot, window):
+    assert window.message.text() == HINT  # a library with folders: what to type
+    _type(qtbot, window, "invoice overdue")
+    qtbot.waitUntil(lambda: _paths(window)[:1] == ["invoice.png"], timeout=60_000)
+    first = window.model.index(0)
+    # Thumbnails arrive lazily: a placeholder first, the picture once loaded off the GUI thread.
+    window.model.data(first, Qt.ItemDataRole.DecorationRole)
+    qtbot.waitUntil(
+        lambda: isinstance(window.model.data(first, Qt.ItemDataRole.DecorationRole), QPixmap)
+    )
+    assert "words" in window.model.data(first, Qt.ItemDataRole.DisplayRole)
+    # Down from the field moves into the results; the preview shows the file and its line.
+    qtbot.keyClick(window.field, Qt.Key.Key_Down)
+    assert window.view.hasFocus() and window.view.currentIndex().row() == 0
+    assert "invoice.png" in window.preview.title.text()
+    assert "<b>Invoice</b>" in window.preview.details.text()
+    assert first.data(RESULT_ROLE).line is not None  # the line the preview outlines
+    qtbot.waitUntil(lambda: window.preview.image.pixmap() is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.preview.image.pixmap().isNull(), timeout=10_000)
+
+
+def test_an_answer_overtaken_by_a_newer_query_never_shows(qtbot, window, monkeypatch):
+    arrived, shown = [], []
+    window.worker.answered.connect(lambda number, _: arrived.append(number))
+    window.searched.connect(shown.append)
+    real_search = Library.search
+
+    def search(self, text, *args, **kwargs):
+        if text == "permission":
+            time.sleep(1.5)  # slow: the user types on meanwhile
+        return real_search(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Library, "search", search)
+    window.field.setText("permission")
+    qtbot.wait(300)  # the slow search is running now
+    window.field.setText("invoice")
+    # Answers reach the window in order: once the newest is shown, the slow one was handled.
+    qtbot.waitUntil(lambda: len(arrived) == 2 and bool(shown), timeout=60_000)
+    slow, newest = arrived
+    assert slow < newest and shown == [newest]  # the slow answer arrived and was dropped
+    assert _paths(window)[0] == "invoice.png"
+
+
+def test_search_by_example_and_copying_the_path(qtbot, window):
+    _type(qtbot, window, "photo")
+    window.select_first()
+    chosen = window.view.currentIndex().data(RESULT_ROLE).path
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    assert window.model.results and chosen not in [r.path for r in window.model.results]
+    window.select_first()
+    qtbot.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    from PySide6.QtWidgets import QApplication
+
+    assert QApplication.clipboard().text() == window.model.results[0].path
+
+
+def test_an_empty_library_welcomes_a_new_user(qtbot, tmp_path, settings):
+    win = MainWindow(tmp_path / "new-home", settings, start_indexer=False)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.message.text() == WELCOME and win.add_button.isVisible()
+    assert win.focusWidget() is win.field  # typing goes to the search at once
+    win.shut_down()
+
+
+def test_a_file_dropped_into_a_watched_folder_appears_in_the_open_window(
+    qtbot, tmp_path, tiny_clip, minilm, monkeypatch
+):
+    """The window starts the real indexer process, and shows what it indexes."""
+    monkeypatch.setenv("MEDIASIFT_MODEL", str(tiny_clip))
+    monkeypatch.setenv("MEDIASIFT_TEXT_MODEL", str(minilm))
+    folder = tmp_path / "watched"
+    write_image(folder / "old.jpg", 1)
+    settings = Settings.load()
+    settings.ocr = False
+    monkeypatch.setenv("MEDIASIFT_HOME", str(tmp_path / "home"))
+    with Library(tmp_path / "home", settings) as lib:
+        lib.add_folder(folder)
+    win = MainWindow(tmp_path / "home", settings)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        assert win.indexer.process is not None
+        qtbot.waitUntil(lambda: win.status.text() == "Up to date", timeout=120_000)
+        _type(qtbot, win, "name:receipt")
+        assert win.model.results == []
+        write_image(folder / "receipt_march.jpg", 2)
+        qtbot.waitUntil(lambda: _paths(win) == ["receipt_march.jpg"], timeout=60_000)
+        second = subprocess.run(
+            [sys.executable, "-m", "mediasift.cli", "watch"],
+            env={**os.environ}, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 2 and "being indexed by process" in second.stderr
+    finally:
+        win.shut_down()
+        win.indexer.process.wait(timeout=60)  # the test waits; the window never does
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb is not installed")
+def test_the_real_app_under_xvfb_saves_a_screenshot(indexed, tmp_path, tiny_clip, minilm):
+    home, _, _ = indexed
+    shot = tmp_path / "window.png"
+    env = {
+        **os.environ,
+        "MEDIASIFT_HOME": str(home),
+        "MEDIASIFT_MODEL": str(tiny_clip),
+        "MEDIASIFT_TEXT_MODEL": str(minilm),
+    }
+    env.pop("QT_QPA_PLATFORM", None)  # a real X server this time
+    app = Path(sys.executable).with_name("mediasift-app")
+    command = [str(app)] if app.exists() else [sys.executable, "-m", "mediasift.app.main"]
+    subprocess.run(
+        ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *command,
+         "--query", "invoice overdue", "--screenshot", str(shot)],
+        env=env, check=True, timeout=120, capture_output=True,
+    )  # fmt: skip
+    from PIL import Image
+
+    image = Image.open(shot)
+    assert image.width >= 900 and image.height >= 600
+    assert len(image.convert("L").getcolors(1 << 16) or ()) > 50  # drawn, not a blank frame
+    artifacts = os.environ.get("MEDIASIFT_ARTIFACTS")
+    if artifacts:
+        shutil.copy(shot, Path(artifacts) / "window.png")

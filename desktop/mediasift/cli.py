@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("file")
     _add_search_options(similar)
 
+    desktop = sub.add_parser("install-desktop", help="add MediaSift to the desktop's launcher")
+    desktop.add_argument("--uninstall", action="store_true", help="remove it again")
+
     for name, text in (("status", "library counts and failures"), ("doctor", "health check")):
         sub.add_parser(name, help=text).add_argument("--json", action="store_true")
 
@@ -286,6 +289,18 @@ def _run(lib: Library, args) -> int:
     return 0 if report.get("catalog_ok", True) else 1
 
 
+def _install_desktop(remove: bool) -> int:
+    from mediasift import desktop_entry
+
+    if remove:
+        gone = desktop_entry.uninstall()
+        print(f"Removed {len(gone)} files from {desktop_entry.data_home()}")
+    else:
+        placed = desktop_entry.install()
+        print(f"MediaSift is in the launcher: {len(placed)} files in {desktop_entry.data_home()}")
+    return 0
+
+
 def _print_report(report: dict) -> None:
     """Plain lines for people: lists one item per line, records as 'key value' pairs."""
     for key, value in report.items():
@@ -310,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "bench":
         return args.run(args)
+    if args.command == "install-desktop":
+        return _install_desktop(args.uninstall)
     settings = Settings.load()
     if args.model:
         settings.model = args.model

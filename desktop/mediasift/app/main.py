@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from importlib import resources
 
 from mediasift.config import Settings, data_dir
-
-APP_ID = "io.github.mediasift.MediaSift"
+from mediasift.desktop_entry import APP_ID
 
 
 def main(argv: list[str] | None = None) -> int:
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from .window import MainWindow
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication(argv[:1])
     app.setApplicationName("MediaSift")
     app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(str(resources.files("mediasift.resources") / f"{APP_ID}.svg")))
     window = MainWindow(data_dir(), Settings.load(), start_indexer=not options.screenshot)
     window.show()
     if options.screenshot:

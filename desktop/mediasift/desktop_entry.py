@@ -1,0 +1,81 @@
+"""Put the app in the desktop's launcher: its .desktop file, icons and AppStream metainfo,
+installed under the user's XDG data folder (``mediasift install-desktop``), and removed again
+(``--uninstall``). Nothing outside that folder is touched."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+APP_ID = "io.github.mediasift.MediaSift"
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+
+
+def data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def _app_command() -> str:
+    """How the launcher starts the app: the installed script beside this Python, quoted as
+    the Desktop Entry spec wants when the path has spaces."""
+    script = Path(sys.executable).with_name("mediasift-app")
+    parts = [str(script)] if script.is_file() else [sys.executable, "-m", "mediasift.app.main"]
+    return " ".join(f'"{p}"' if " " in p else p for p in parts)
+
+
+def _files(data: Path) -> dict[Path, str]:
+    """Installed path -> resource name (the .desktop file is rewritten on the way)."""
+    icons = data / "icons" / "hicolor"
+    files = {
+        data / "applications" / f"{APP_ID}.desktop": f"{APP_ID}.desktop",
+        data / "metainfo" / f"{APP_ID}.metainfo.xml": f"{APP_ID}.metainfo.xml",
+        icons / "scalable" / "apps" / f"{APP_ID}.svg": f"{APP_ID}.svg",
+    }
+    for size in ICON_SIZES:
+        files[icons / f"{size}x{size}" / "apps" / f"{APP_ID}.png"] = f"icons/{size}.png"
+    return files
+
+
+def install(data: Path | None = None) -> list[Path]:
+    """Install every file; returns their paths. The launcher entry runs this installation."""
+    data = data or data_home()
+    source = resources.files("mediasift.resources")
+    for target, name in _files(data).items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        content = source.joinpath(name).read_bytes()
+        if target.suffix == ".desktop":
+            lines = content.decode("utf-8").splitlines()
+            lines = [f"Exec={_app_command()}" if ln.startswith("Exec=") else ln for ln in lines]
+            content = ("\n".join(lines) + "\n").encode("utf-8")
+        target.write_bytes(content)
+    _refresh_caches(data)
+    return list(_files(data))
+
+
+def uninstall(data: Path | None = None) -> list[Path]:
+    """Remove what :func:`install` put there; returns the paths that were removed."""
+    data = data or data_home()
+    removed = [path for path in _files(data) if path.is_file()]
+    for path in removed:
+        path.unlink()
+    _refresh_caches(data)
+    return removed
+
+
+def _refresh_caches(data: Path) -> None:
+    """Tell the desktop now rather than at next login, where its tools are installed."""
+    for command in (
+        ["update-desktop-database", "-q", str(data / "applications")],
+        ["gtk-update-icon-cache", "-q", "-t", str(data / "icons" / "hicolor")],
+    ):
+        if shutil.which(command[0]):
+            result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+            if result.returncode:
+                log.info("%s: %s", command[0], result.stderr.strip())

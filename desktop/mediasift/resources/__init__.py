@@ -1,0 +1,1 @@
+"""The app icon, desktop entry and AppStream metainfo (installed by ``desktop_entry``)."""

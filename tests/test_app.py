@@ -102,6 +102,38 @@ def test_an_answer_overtaken_by_a_newer_query_never_shows(qtbot, window, monkeyp
     assert _paths(window)[0] == "invoice.png"
 
 
+def test_kind_chips_date_and_order_narrow_and_sort_the_results(qtbot, window):
+    _type(qtbot, window, "files")  # the folder's name: every file
+    assert {r.kind for r in window.model.results} == {"screenshot", "image"}
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        window.kind_chips["screenshot"].setChecked(True)
+    assert {r.kind for r in window.model.results} == {"screenshot"}
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        window.kind_chips["pdf"].setChecked(True)  # chips add up: screenshots or PDFs
+    assert {r.kind for r in window.model.results} == {"screenshot"}
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        window.order.setCurrentText("Newest first")
+    taken = [r.taken for r in window.model.results]
+    assert taken == sorted(taken, reverse=True) and len(taken) == 2
+    window.kind_chips["screenshot"].setChecked(False)
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        window.kind_chips["pdf"].setChecked(False)
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        window.when.setCurrentText("Past week")  # every file was written just now
+    assert len(window.model.results) == 6
+    old = window.model.results[0].path
+    catalog = window.worker._library.catalog
+    with catalog.transaction() as conn:  # as if taken years ago
+        conn.execute("UPDATE files SET mtime = 0, captured_at = NULL WHERE path = ?", (old,))
+    try:
+        with qtbot.waitSignal(window.searched, timeout=60_000):
+            window.when.setCurrentText("Past month")
+        assert len(window.model.results) == 5 and old not in [r.path for r in window.model.results]
+    finally:
+        with catalog.transaction() as conn:
+            conn.execute("UPDATE files SET mtime = ? WHERE path = ?", (time.time(), old))
+
+
 def test_search_by_example_and_copying_the_path(qtbot, window):
     _type(qtbot, window, "photo")
     window.select_first()

@@ -45,6 +45,7 @@ class SearchWorker(QObject):
     def __init__(self, open_library: Callable[[], Library]) -> None:
         super().__init__()
         self._open_library = open_library
+        self.results = RESULTS
         self._library: Library | None = None
         self._waiting: Query | None = None
         self._lock = threading.Lock()
@@ -65,9 +66,9 @@ class SearchWorker(QObject):
             library = self._library = self._library or self._open_library()
             library.refresh()
             if query.like is not None:
-                response = library.similar(query.like, RESULTS, query.filters)
+                response = library.similar(query.like, self.results, query.filters)
             else:
-                response = library.search(query.text, RESULTS, query.filters)
+                response = library.search(query.text, self.results, query.filters)
         except LibraryError as exc:
             self.failed.emit(query.number, str(exc))
             return

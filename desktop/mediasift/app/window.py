@@ -7,13 +7,16 @@ thread pool, indexing in its own process. Typing asks for a search on every keys
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
@@ -21,12 +24,14 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from mediasift.config import Settings
 from mediasift.library import Library, LibraryError
+from mediasift.search.engine import Filters
 
 from .indexer import IndexerProcess
 from .preview import PreviewPane, open_file, reveal
@@ -45,6 +50,10 @@ HINT = (
     "chart”, “permission denied”, “IMG_2043”<br>kind:pdf · after:2024-01 · in:Desktop · "
     '"exact words" · -exclude</p><p>Or drop an image here to find ones that look like it.</p>'
 )
+#: The kind chips: the core's kinds, as people call them.
+KINDS = {"image": "Images", "screenshot": "Screenshots", "slides": "Slides", "pdf": "PDFs"}
+#: The date choices, in days back (0: any time).
+SINCE = {"Any time": 0, "Past week": 7, "Past month": 31, "Past year": 366}
 #: After the indexer writes, the current query runs again this much later (a burst of
 #: writes becomes one refresh).
 REFRESH_MS = 300
@@ -112,6 +121,7 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 0, 8)
         left_layout.addWidget(self.field)
+        left_layout.addLayout(self._build_filters())
         left_layout.addWidget(self.stack, 1)
         self.preview = PreviewPane(self.loader)
         self.preview.more_like_this.connect(self.more_like)
@@ -127,6 +137,51 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.count)
         self.field.setFocus()
+
+    def _build_filters(self) -> QHBoxLayout:
+        """Kind chips, a date range, a folder and the order: they narrow the typed query
+        (the query syntax, kind: after: in:, narrows it the same way)."""
+        row = QHBoxLayout()
+        self.kind_chips: dict[str, QToolButton] = {}
+        for kind, label in KINDS.items():
+            chip = QToolButton(text=label, checkable=True, toolTip=f"Only {label.lower()}")
+            chip.toggled.connect(self._filters_changed)
+            row.addWidget(chip)
+            self.kind_chips[kind] = chip
+        self.when = QComboBox(toolTip="Taken or changed within")
+        self.when.addItems(list(SINCE))
+        self.folder_choice = QComboBox(toolTip="Only files in this folder")
+        self.order = QComboBox(toolTip="Order of the results")
+        self.order.addItems(["Best match", "Newest first"])
+        for box in (self.when, self.folder_choice, self.order):
+            box.currentIndexChanged.connect(self._filters_changed)
+        row.addStretch()
+        for box in (self.when, self.folder_choice, self.order):
+            row.addWidget(box)
+        self._fill_folder_choice()
+        return row
+
+    def _fill_folder_choice(self) -> None:
+        chosen = self.folder_choice.currentData()
+        self.folder_choice.blockSignals(True)
+        self.folder_choice.clear()
+        self.folder_choice.addItem("All folders", None)
+        for folder in self._folders():
+            self.folder_choice.addItem(Path(folder).name, folder)
+        self.folder_choice.setCurrentIndex(max(0, self.folder_choice.findData(chosen)))
+        self.folder_choice.blockSignals(False)
+
+    def filters(self) -> Filters:
+        kinds = tuple(kind for kind, chip in self.kind_chips.items() if chip.isChecked())
+        days = SINCE[self.when.currentText()]
+        after = time.time() - days * 86400 if days else None
+        folder = self.folder_choice.currentData()
+        return Filters((folder,) if folder else (), kinds, after)
+
+    def _filters_changed(self) -> None:
+        last = getattr(self, "_last", None)
+        if last is not None and (last.text.strip() or last.like):
+            self._ask(Query(self.number + 1, last.text, last.like, self.filters()))
 
     def _build_actions(self) -> None:
         tools = self.addToolBar("Library")
@@ -168,7 +223,7 @@ class MainWindow(QMainWindow):
             self.preview.show_result(None)
             self._show_empty_state()
             return
-        self._ask(Query(self.number + 1, text))
+        self._ask(Query(self.number + 1, text, filters=self.filters()))
 
     def more_like(self, path: str) -> None:
         """Search by example: files that look like ``path``."""
@@ -176,7 +231,7 @@ class MainWindow(QMainWindow):
         self.field.setText("")
         self.field.blockSignals(False)
         self.field.setPlaceholderText(f"Looks like {Path(path).name}")
-        self._ask(Query(self.number + 1, like=path))
+        self._ask(Query(self.number + 1, like=path, filters=self.filters()))
 
     def _ask(self, query: Query) -> None:
         self.number = query.number
@@ -184,6 +239,7 @@ class MainWindow(QMainWindow):
         self.worker.ask(query)
 
     def _search_again(self) -> None:
+        self._fill_folder_choice()  # a folder the indexer was handed may have arrived
         last = getattr(self, "_last", None)
         if last is not None and last.number == self.number:
             self._ask(Query(self.number + 1, last.text, last.like, last.filters))
@@ -192,12 +248,15 @@ class MainWindow(QMainWindow):
         if number != self.number:
             return  # overtaken by a newer query while it ran
         current = self.view.currentIndex().data(RESULT_ROLE)
-        self.model.show(response.results)
+        results = response.results
+        if self.order.currentIndex() == 1:  # newest first
+            results = sorted(results, key=lambda r: r.taken, reverse=True)
+        self.model.show(results)
         count = len(response.results)
         self.count.setText(f"{count} result{'s' * (count != 1)}" if count else "")
         if response.results:
             self.stack.setCurrentIndex(0)
-            paths = [r.path for r in response.results]
+            paths = [r.path for r in results]
             row = paths.index(current.path) if current and current.path in paths else -1
             if row >= 0:  # a refresh keeps the file the user was looking at
                 self.view.setCurrentIndex(self.model.index(row))

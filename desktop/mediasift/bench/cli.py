@@ -82,6 +82,13 @@ def _cli(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gui(args: argparse.Namespace) -> int:
+    from mediasift.bench.gui import bench_gui
+
+    _report(args, bench_gui(args.items, args.runs, args.burst, args.keep))
+    return 0
+
+
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="measure indexing and query speed")
     bsub = bench.add_subparsers(dest="bench", required=True)
@@ -127,6 +134,11 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     cli.add_argument("--items", type=int, default=10_000)
     cli.add_argument("--text-model", help="text model (default: the packaged MiniLM)")
     cli.add_argument("--keep", type=Path, help="build the library here once, and reuse it")
+    gui = bench_command("gui", "the window: first paint, keystroke to results, stalls", _gui)
+    gui.add_argument("--items", type=int, default=100_000)
+    gui.add_argument("--runs", type=int, default=20, help="first paints, and queries typed")
+    gui.add_argument("--burst", type=int, default=2000, help="files dropped for the indexer")
+    gui.add_argument("--keep", type=Path, help="build the library here once, and reuse it")
     retrieval.add_argument("--screenshots", type=int, default=120)
     retrieval.add_argument("--distractors", type=int, default=200)
     retrieval.add_argument("--keep", type=Path, help="build the set and library in this folder")

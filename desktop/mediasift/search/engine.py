@@ -99,6 +99,13 @@ class Result:
     thumbnail: str | None = None
     captured_at: float | None = None
     size: int | None = None
+    #: Last modified, seconds since the epoch (what "newest" means without a capture date).
+    mtime: float | None = None
+
+    @property
+    def taken(self) -> float:
+        """When it was taken (capture date), else last modified: what date filters use."""
+        return self.captured_at or self.mtime or 0.0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -290,7 +297,7 @@ def _results(
                 segment=_locator_dict(segment), locator=locator(segment),
                 why=[s for s in SIGNALS if s in fused.hits], snippet=snippet, line=line,
                 thumbnail=str(thumb) if thumb and thumb.exists() else None,
-                captured_at=row["captured_at"], size=row["size"],
+                captured_at=row["captured_at"], size=row["size"], mtime=row["mtime"],
             )
         )  # fmt: skip
     return results

@@ -18,6 +18,7 @@ from helpers import write_image, write_screenshot
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 
+from mediasift.app.failures import FailuresDialog
 from mediasift.app.results import RESULT_ROLE
 from mediasift.app.window import HINT, WELCOME, MainWindow
 from mediasift.config import Settings
@@ -216,3 +217,54 @@ def test_the_real_app_under_xvfb_saves_a_screenshot(indexed, tmp_path, tiny_clip
     artifacts = os.environ.get("MEDIASIFT_ARTIFACTS")
     if artifacts:
         shutil.copy(shot, Path(artifacts) / "window.png")
+
+
+def test_settings_persist_across_a_restart_and_folders_can_be_removed(qtbot, tmp_path, settings):
+    home = tmp_path / "home"  # the MEDIASIFT_HOME of this test: settings are saved there
+    keep, drop = tmp_path / "keep", tmp_path / "drop"
+    with Library(home, settings) as lib:
+        for folder in (keep, drop):
+            folder.mkdir()
+            lib.add_folder(folder)
+    win = MainWindow(home, settings, start_indexer=False)
+    qtbot.addWidget(win)
+    dialog = win.open_preferences()
+    dialog.ocr.setChecked(False)
+    dialog.throttle.setChecked(True)
+    dialog.folders.setCurrentItem(dialog.folders.findItems(str(drop), Qt.MatchFlag.MatchExactly)[0])
+    dialog._remove()
+    dialog.accept()
+    win.shut_down()
+    assert not win.settings.ocr and win.settings.throttle
+    reloaded = Settings.load()
+    assert (reloaded.ocr, reloaded.throttle) == (False, True)
+    restarted = MainWindow(home, reloaded, start_indexer=False)
+    qtbot.addWidget(restarted)
+    again = restarted.open_preferences()
+    assert not again.ocr.isChecked() and again.throttle.isChecked()
+    assert [again.folders.item(i).text() for i in range(again.folders.count())] == [str(keep)]
+    again.reject()
+    restarted.shut_down()
+
+
+def test_failures_are_one_click_away_with_their_reason(qtbot, tmp_path, settings, monkeypatch):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    with Library(tmp_path / "home", settings) as lib:
+        lib.add_folder(folder)
+        lib.index()
+    win = MainWindow(tmp_path / "home", settings, start_indexer=False)
+    qtbot.addWidget(win)
+    win.show()
+    asked = []
+    monkeypatch.setattr(win.indexer, "retry_failed", lambda: asked.append("retry"))
+    assert not win.failures_button.isVisible()
+    win._progress({"queued": 0, "done": 1, "failed": 1, "rate": 0.0, "paused": False})
+    assert win.failures_button.isVisible() and win.failures_button.text() == "1 could not be read"
+    win.failures_button.click()
+    dialog = next(w for w in win.findChildren(FailuresDialog))
+    assert dialog.table.item(0, 0).text() == "broken.jpg" and dialog.table.item(0, 2).text()
+    dialog.retry_button.click()
+    assert asked == ["retry"]
+    win.shut_down()

@@ -6,6 +6,7 @@ The settings file is TOML in the platform config dir (or ``$MEDIASIFT_HOME/confi
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tomllib
@@ -77,6 +78,22 @@ class Settings:
         """What makes two processes answer a search alike: a running indexer answers another
         process's search only when these match (see mediasift.ipc)."""
         return {"model": self.model, "text_model": self.text_model, "min_score": self.min_score}
+
+    def save(self, path: Path | None = None) -> Path:
+        """Write the settings that differ from the defaults, as TOML, atomically."""
+        path = path or config_path()
+        defaults = Settings()
+        lines = [
+            f"{f.name} = {json.dumps(getattr(self, f.name))}"  # JSON scalars are TOML scalars
+            for f in fields(self)
+            if getattr(self, f.name) is not None
+            and getattr(self, f.name) != getattr(defaults, f.name)
+        ]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(".toml.tmp")
+        temp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        temp.replace(path)
+        return path
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

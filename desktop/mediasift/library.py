@@ -429,6 +429,33 @@ class Library:
         (self._watch.pipeline.pause if pause else self._watch.pipeline.resume)()
         return pause
 
+    def _remove_for(self, folders: list[str]) -> list[str]:
+        """In a running watch: forget folders, in order with the writes (the writer thread)."""
+        if self._watch is None:
+            raise LibraryError("This process indexes nothing.")
+        known = set(self.folders())
+        gone = [str(Path(f).expanduser().resolve()) for f in folders]
+        gone = [f for f in gone if f in known]
+        for folder in gone:
+            self._watch.watcher.forget(folder)
+            self._watch.pipeline.call(lambda f=folder: self.remove_folder(f))
+        return gone
+
+    def _retry_failed(self) -> int:
+        """In a running watch: read every file that failed before once more."""
+        from mediasift.pipeline.engine import LIVE
+        from mediasift.pipeline.probe import Job
+
+        if self._watch is None:
+            raise LibraryError("This process indexes nothing.")
+        rows = self.catalog.rows(
+            "SELECT folder_id, path, size, mtime FROM files WHERE status = 'failed'"
+        )
+        for row in rows:
+            job = Job(row["path"], row["folder_id"], row["size"], row["mtime"], force_decode=True)
+            self._watch.pipeline.submit(job, LIVE)  # read again though it looks unchanged
+        return len(rows)
+
     def _index_for(self, folders: list[str]) -> list[str]:
         """In a running watch: add and index folders another process handed over."""
         if self._watch is None:
@@ -528,6 +555,10 @@ class Library:
                 return {"indexing": self._index_for(request["folders"])}
             if request["op"] in ("pause", "resume"):
                 return {"paused": self._pause(request["op"] == "pause")}
+            if request["op"] == "retry":
+                return {"retrying": self._retry_failed()}
+            if request["op"] == "remove":
+                return {"removing": self._remove_for(request["folders"])}
             return {"response": self.run(request).as_dict()}
         except LibraryError as exc:
             return {"error": str(exc)}

@@ -461,3 +461,41 @@ def test_new_screenshot_is_found_by_look_first_then_by_its_words(live_ocr):
     wait_for(lambda: _text_vectors(library, path) > 0, what="the text embedded")
     meaning = library.search("the bill is late", only=frozenset({"meaning"})).results
     assert meaning and meaning[0].path == str(path)
+
+
+def test_the_indexer_retries_failed_files_and_forgets_folders_on_request(library, tmp_path):
+    """Requests the window sends over the socket, answered by the watching library."""
+    folder = tmp_path / "watched"
+    good = write_image(tmp_path / "good.jpg", 5).read_bytes()
+    broken = folder / "late.jpg"
+    folder.mkdir()
+    broken.write_bytes(b"\xff\xd8\xff\xe0" + bytes(len(good) - 4))  # same size, unreadable
+    library.add_folder(folder)
+    library.index()
+    assert [f["path"] for f in library.catalog.failures()] == [str(broken)]
+    stamp = broken.stat()
+    broken.write_bytes(good)  # fixed, but with the same size and time: a scan sees no change
+    os.utime(broken, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    watch = library.watch(Progress(), settle=SETTLE)
+    try:
+        assert watch.reconciled.wait(20)
+        assert library.catalog.failures() != []  # unchanged to the start-up scan
+        assert library.answer({"op": "retry"}) == {"retrying": 1}
+        wait_for(lambda: embedded(library, broken), what="the retried file indexed")
+        assert library.catalog.failures() == []
+
+        other = tmp_path / "other"
+        write_image(other / "a.png", 1)
+        handed = library.answer({"op": "index", "folders": [str(other)]})
+        assert handed["indexing"] == [str(other)]
+        wait_for(lambda: embedded(library, other / "a.png"), what="the handed folder indexed")
+        assert library.answer({"op": "remove", "folders": [str(other)]}) == {
+            "removing": [str(other)]
+        }
+        wait_for(lambda: str(other) not in library.folders(), what="the folder forgotten")
+        assert library.catalog.file_by_path(str(other / "a.png")) is None
+        assert library.answer({"op": "pause"}) == {"paused": True}
+        assert watch.pipeline.progress.paused
+        assert library.answer({"op": "resume"}) == {"paused": False}
+    finally:
+        watch.stop()

@@ -70,14 +70,33 @@ class IndexerProcess(QObject):
     def _on_ended(self, code: int) -> None:
         if self._closing:
             return
-        log.warning("The indexer stopped (exit code %s); starting it again", code)
-        self.state.emit("The indexer stopped; starting it again…")
+        log.info("The indexer stopped (exit code %s); starting it again", code)
         QTimer.singleShot(int(RESTART_AFTER_S * 1000), self.start)
 
     def pause(self, paused: bool) -> None:
         """Pause or resume indexing (over the indexer's socket, off the GUI thread)."""
         request = {"op": "pause" if paused else "resume"}
         threading.Thread(target=self._ask, args=(request,), daemon=True).start()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def restart(self) -> None:
+        """Stop the child so it starts again with the saved settings (see ``_on_ended``)."""
+        if self.running():
+            self.state.emit("Restarting the indexer with the new settings…")
+            self.process.send_signal(signal.SIGTERM)
+        else:
+            self.start()
+
+    def remove_folders(self, folders: list[str]) -> None:
+        """Ask the indexer to forget folders (their files stay on disk)."""
+        request = {"op": "remove", "folders": folders}
+        threading.Thread(target=self._ask, args=(request,), daemon=True).start()
+
+    def retry_failed(self) -> None:
+        """Ask the indexer to read the files that failed once more."""
+        threading.Thread(target=self._ask, args=({"op": "retry"},), daemon=True).start()
 
     def hand_over(self, folders: list[str]) -> None:
         """Give folders to the running indexer to add, watch and index."""

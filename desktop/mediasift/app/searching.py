@@ -48,8 +48,15 @@ class SearchWorker(QObject):
         self.results = RESULTS
         self._library: Library | None = None
         self._waiting: Query | None = None
+        self._stale = False
         self._lock = threading.Lock()
         self._wake.connect(self._run)
+
+    def reopen(self, open_library: Callable[[], Library]) -> None:
+        """Use a library opened this way from the next search on (settings changed)."""
+        with self._lock:
+            self._open_library = open_library
+            self._stale = True
 
     def ask(self, query: Query) -> None:
         with self._lock:
@@ -60,8 +67,11 @@ class SearchWorker(QObject):
     def _run(self) -> None:
         with self._lock:
             query, self._waiting = self._waiting, None
+            stale, self._stale = self._stale, False
         if query is None:  # a newer query's wake-up already answered it
             return
+        if stale:
+            self.close()
         try:
             library = self._library = self._library or self._open_library()
             library.refresh()

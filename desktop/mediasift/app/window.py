@@ -33,7 +33,9 @@ from mediasift.config import Settings
 from mediasift.library import Library, LibraryError
 from mediasift.search.engine import Filters
 
+from .failures import SHOWN, FailuresDialog
 from .indexer import IndexerProcess
+from .preferences import PreferencesDialog
 from .preview import PreviewPane, open_file, reveal
 from .results import RESULT_ROLE, TILE, ImageLoader, ResultsModel
 from .searching import Query, SearchWorker
@@ -134,7 +136,11 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.status = QLabel()
         self.count = QLabel()
+        self.failures_button = QPushButton(flat=True, toolTip="Show the files and why")
+        self.failures_button.clicked.connect(self.show_failures)
+        self.failures_button.hide()
         self.statusBar().addWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.failures_button)
         self.statusBar().addPermanentWidget(self.count)
         self.field.setFocus()
 
@@ -191,8 +197,12 @@ class MainWindow(QMainWindow):
         self.pause_action = QAction("Pause indexing", self, checkable=True)
         self.pause_action.setToolTip("Pause or resume indexing")
         self.pause_action.toggled.connect(self._pause)
+        preferences = QAction("Settings…", self, toolTip="Folders, reading and models")
+        preferences.setShortcut(QKeySequence.StandardKey.Preferences)
+        preferences.triggered.connect(self.open_preferences)
         tools.addAction(add)
         tools.addAction(self.pause_action)
+        tools.addAction(preferences)
         shortcuts = {
             QKeySequence.StandardKey.Find: self._focus_field,
             "Ctrl+L": self._focus_field,
@@ -287,7 +297,7 @@ class MainWindow(QMainWindow):
     def add_folders(self, paths: list[str]) -> None:
         """Add folders: the running indexer takes them; else they are added and indexing
         starts."""
-        if self.indexer.process is not None and self.indexer.process.poll() is None:
+        if self.indexer.running():
             self.indexer.hand_over(paths)
         else:
             try:
@@ -301,6 +311,33 @@ class MainWindow(QMainWindow):
         self.status.setText(f"Adding {', '.join(Path(p).name for p in paths)}…")
         self._show_empty_state()
 
+    def open_preferences(self) -> PreferencesDialog:
+        dialog = PreferencesDialog(self.settings, self._folders(), self)
+        dialog.accepted.connect(lambda: self.apply_preferences(dialog))
+        dialog.open()
+        return dialog
+
+    def apply_preferences(self, dialog: PreferencesDialog) -> None:
+        """Carry out what the settings dialog says: folders through the indexer when one
+        runs; changed settings saved, the search thread reopened and the indexer restarted."""
+        if dialog.removed:
+            if self.indexer.running():
+                self.indexer.remove_folders(dialog.removed)
+            else:
+                with Library(self.home, self.settings) as library:
+                    for path in dialog.removed:
+                        library.remove_folder(path)
+        if dialog.added:
+            self.add_folders(dialog.added)
+        if dialog.result_settings != self.settings:
+            self.settings = dialog.result_settings
+            self.settings.save()
+            self.worker.reopen(lambda settings=self.settings: Library(self.home, settings))
+            if self.indexer.running():
+                self.indexer.restart()
+        self._fill_folder_choice()
+        self._search_again()
+
     def _progress(self, progress: dict) -> None:
         if progress["paused"]:
             text = f"Indexing paused · {progress['queued']} waiting"
@@ -308,9 +345,15 @@ class MainWindow(QMainWindow):
             text = f"Indexing · {progress['queued']} waiting · {progress['rate']:.1f} files/s"
         else:
             text = "Up to date"
-        if progress["failed"]:
-            text += f" · {progress['failed']} could not be read"
         self.status.setText(text)
+        failed = progress["failed"]
+        self.failures_button.setText(f"{failed} could not be read")
+        self.failures_button.setVisible(bool(failed))
+
+    def show_failures(self) -> None:
+        with Library(self.home, self.settings) as library:
+            failures = library.catalog.failures(SHOWN)
+        FailuresDialog(failures, self.indexer.retry_failed, self).open()
 
     def _indexer_event(self, event: dict) -> None:
         if event["kind"] in ("indexed", "text", "moved", "removed"):

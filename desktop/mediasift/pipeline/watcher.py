@@ -153,6 +153,11 @@ class Watcher:
             self.folders = sorted([*self.folders, folder], key=lambda f: -len(f["path"]))
         self._follow(folder)
 
+    def forget(self, path: str) -> None:
+        """Stop acting on events under a library folder being removed."""
+        with self._lock:
+            self.folders = [f for f in self.folders if f["path"] != path]
+
     def _follow(self, folder: dict) -> None:
         if root_available(folder):
             self._observers.append(self._observe(self._handler, folder["path"]))

@@ -47,6 +47,8 @@ def window(qtbot, indexed):
     win = MainWindow(home, settings, start_indexer=False)
     qtbot.addWidget(win)
     win.show()
+    win.activateWindow()  # keys and shortcuts go to the active window
+    qtbot.waitUntil(win.isActiveWindow)
     yield win
     win.shut_down()
 
@@ -133,6 +135,23 @@ def test_kind_chips_date_and_order_narrow_and_sort_the_results(qtbot, window):
     finally:
         with catalog.transaction() as conn:
             conn.execute("UPDATE files SET mtime = ? WHERE path = ?", (time.time(), old))
+
+
+def test_reaching_the_end_of_the_grid_adds_more_in_place(qtbot, window):
+    window.page, window.more = 2, 3
+    _type(qtbot, window, "files")  # every file matches: 6
+    first_two = _paths(window)
+    assert len(first_two) == 2
+    window.view.setCurrentIndex(window.model.index(1))
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        window.view.verticalScrollBar().valueChanged.emit(0)  # the end of a short grid
+    assert _paths(window)[:2] == first_two and len(_paths(window)) == 5
+    assert window.view.currentIndex().row() == 1  # appended, not replaced
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        window.view.verticalScrollBar().valueChanged.emit(0)
+    assert len(_paths(window)) == 6 and window._complete  # all there is: no more asking
+    with qtbot.assertNotEmitted(window.searched, wait=300):
+        window.view.verticalScrollBar().valueChanged.emit(0)
 
 
 def test_search_by_example_and_copying_the_path(qtbot, window):

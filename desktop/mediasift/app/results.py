@@ -77,6 +77,19 @@ class ResultsModel(QAbstractListModel):
         style = QApplication.style()
         self._placeholder = style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
 
+    def extend(self, results: list[Result]) -> bool:
+        """Append the new tail when ``results`` begin with the ones shown (more of the same
+        query): the view keeps its place. False when they do not."""
+        shown = len(self.results)
+        if len(results) <= shown or [r.path for r in results[:shown]] != [
+            r.path for r in self.results
+        ]:
+            return False
+        self.beginInsertRows(QModelIndex(), shown, len(results) - 1)
+        self.results = results
+        self.endInsertRows()
+        return True
+
     def show(self, results: list[Result]) -> None:
         self.beginResetModel()
         self.results = results

@@ -10,7 +10,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,7 +38,7 @@ from .indexer import IndexerProcess
 from .preferences import PreferencesDialog
 from .preview import PreviewPane, open_file, reveal
 from .results import RESULT_ROLE, TILE, ImageLoader, ResultsModel
-from .searching import Query, SearchWorker
+from .searching import PAGE, Query, SearchWorker
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ HINT = (
 KINDS = {"image": "Images", "screenshot": "Screenshots", "slides": "Slides", "pdf": "PDFs"}
 #: The date choices, in days back (0: any time).
 SINCE = {"Any time": 0, "Past week": 7, "Past month": 31, "Past year": 366}
+#: Results added to the grid each time its end is reached.
+MORE = 200
 #: After the indexer writes, the current query runs again this much later (a burst of
 #: writes becomes one refresh).
 REFRESH_MS = 300
@@ -73,6 +75,8 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(1024, 640) * 0.8)
         self.setAcceptDrops(True)
         self.number = 0  # of the newest query; answers to older ones are dropped
+        self._complete = True  # the last answer held every result there is
+        self.page, self.more = PAGE, MORE  # results asked first, and added at the grid's end
         self.loader = ImageLoader()
         self.model = ResultsModel(self.loader, self)
         self._build()
@@ -85,7 +89,7 @@ class MainWindow(QMainWindow):
         self._refresh.timeout.connect(self._search_again)
         self._show_empty_state()
         QApplication.instance().aboutToQuit.connect(self.shut_down)
-        if start_indexer and self._folders():
+        if start_indexer and self.known_folders:
             self.indexer.start()
 
     # --- layout ---------------------------------------------------------------------------
@@ -106,6 +110,7 @@ class MainWindow(QMainWindow):
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setDragEnabled(True)
         self.view.activated.connect(self._open)
+        self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.add_button = QPushButton("Add a folder…")
@@ -132,6 +137,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.preview)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([3000, 2000])  # 3:2 from the first paint
         self.setCentralWidget(splitter)
         self._build_actions()
         self.status = QLabel()
@@ -164,15 +170,18 @@ class MainWindow(QMainWindow):
         row.addStretch()
         for box in (self.when, self.folder_choice, self.order):
             row.addWidget(box)
-        self._fill_folder_choice()
+        self._set_folders(self._folders())  # once at start; then from the search thread
         return row
 
-    def _fill_folder_choice(self) -> None:
+    def _set_folders(self, folders: list[str]) -> None:
+        """The library's folders, read on the search thread (never the GUI thread: the
+        indexer may hold the database for a moment) after each answer."""
+        self.known_folders = folders
         chosen = self.folder_choice.currentData()
         self.folder_choice.blockSignals(True)
         self.folder_choice.clear()
         self.folder_choice.addItem("All folders", None)
-        for folder in self._folders():
+        for folder in folders:
             self.folder_choice.addItem(Path(folder).name, folder)
         self.folder_choice.setCurrentIndex(max(0, self.folder_choice.findData(chosen)))
         self.folder_choice.blockSignals(False)
@@ -213,7 +222,7 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(keys), self, slot)
         copy = QShortcut(QKeySequence.StandardKey.Copy, self.view)
         copy.activated.connect(lambda: self._with_current(QApplication.clipboard().setText))
-        QShortcut(QKeySequence(Qt.Key.Key_Down), self.field, self.select_first)
+        self.field.installEventFilter(self)  # Down moves into the results (see eventFilter)
 
     def _start_search_thread(self) -> None:
         self.search_thread = QThread(self)
@@ -221,6 +230,7 @@ class MainWindow(QMainWindow):
         self.worker.moveToThread(self.search_thread)
         self.worker.answered.connect(self._answered)
         self.worker.failed.connect(self._failed)
+        self.worker.folders.connect(self._set_folders)
         self.search_thread.finished.connect(self.worker.close)
         self.search_thread.start()
 
@@ -233,7 +243,7 @@ class MainWindow(QMainWindow):
             self.preview.show_result(None)
             self._show_empty_state()
             return
-        self._ask(Query(self.number + 1, text, filters=self.filters()))
+        self._ask(Query(self.number + 1, text, filters=self.filters(), limit=self.page))
 
     def more_like(self, path: str) -> None:
         """Search by example: files that look like ``path``."""
@@ -241,7 +251,7 @@ class MainWindow(QMainWindow):
         self.field.setText("")
         self.field.blockSignals(False)
         self.field.setPlaceholderText(f"Looks like {Path(path).name}")
-        self._ask(Query(self.number + 1, like=path, filters=self.filters()))
+        self._ask(Query(self.number + 1, like=path, filters=self.filters(), limit=self.page))
 
     def _ask(self, query: Query) -> None:
         self.number = query.number
@@ -249,27 +259,41 @@ class MainWindow(QMainWindow):
         self.worker.ask(query)
 
     def _search_again(self) -> None:
-        self._fill_folder_choice()  # a folder the indexer was handed may have arrived
         last = getattr(self, "_last", None)
         if last is not None and last.number == self.number:
-            self._ask(Query(self.number + 1, last.text, last.like, last.filters))
+            self._ask(Query(self.number + 1, last.text, last.like, last.filters, last.limit))
+
+    def _scrolled(self, value: int) -> None:
+        """Near the end of the grid: ask the same query for another page."""
+        bar = self.view.verticalScrollBar()
+        last = getattr(self, "_last", None)
+        if last is None or self._complete or value < bar.maximum() - bar.pageStep():
+            return
+        if self.model.rowCount() >= last.limit:  # the page asked for has arrived
+            more = Query(
+                self.number + 1, last.text, last.like, last.filters, last.limit + self.more
+            )
+            self._ask(more)
 
     def _answered(self, number: int, response) -> None:
         if number != self.number:
             return  # overtaken by a newer query while it ran
         current = self.view.currentIndex().data(RESULT_ROLE)
         results = response.results
+        self._complete = len(results) < self._last.limit  # nothing more to scroll to
         if self.order.currentIndex() == 1:  # newest first
             results = sorted(results, key=lambda r: r.taken, reverse=True)
-        self.model.show(results)
-        count = len(response.results)
-        self.count.setText(f"{count} result{'s' * (count != 1)}" if count else "")
-        if response.results:
-            self.stack.setCurrentIndex(0)
+        # More of the same (scrolled to the end, or a refresh that found more): the grid keeps
+        # its place. Anything else replaces it, keeping the file the user was looking at.
+        if not (self.model.rowCount() and self.model.extend(results)):
+            self.model.show(results)
             paths = [r.path for r in results]
-            row = paths.index(current.path) if current and current.path in paths else -1
-            if row >= 0:  # a refresh keeps the file the user was looking at
-                self.view.setCurrentIndex(self.model.index(row))
+            if current is not None and current.path in paths:
+                self.view.setCurrentIndex(self.model.index(paths.index(current.path)))
+        count = len(results)
+        self.count.setText(f"{count} result{'s' * (count != 1)}" if count else "")
+        if results:
+            self.stack.setCurrentIndex(0)
         else:
             self._show_message(response.message or "Nothing matches.")
         missing = "; ".join(f"not searched by {s}" for s in response.missing)
@@ -312,7 +336,7 @@ class MainWindow(QMainWindow):
         self._show_empty_state()
 
     def open_preferences(self) -> PreferencesDialog:
-        dialog = PreferencesDialog(self.settings, self._folders(), self)
+        dialog = PreferencesDialog(self.settings, self.known_folders, self)
         dialog.accepted.connect(lambda: self.apply_preferences(dialog))
         dialog.open()
         return dialog
@@ -335,7 +359,6 @@ class MainWindow(QMainWindow):
             self.worker.reopen(lambda settings=self.settings: Library(self.home, settings))
             if self.indexer.running():
                 self.indexer.restart()
-        self._fill_folder_choice()
         self._search_again()
 
     def _progress(self, progress: dict) -> None:
@@ -370,7 +393,7 @@ class MainWindow(QMainWindow):
     def _show_empty_state(self) -> None:
         if self.field.text().strip():
             return
-        has_folders = bool(self._folders())
+        has_folders = bool(self.known_folders)
         self.add_button.setVisible(not has_folders)
         self._show_message(HINT if has_folders else WELCOME)
 
@@ -398,6 +421,18 @@ class MainWindow(QMainWindow):
         if self.model.rowCount():
             self.view.setFocus()
             self.view.setCurrentIndex(self.model.index(0))
+
+    def eventFilter(self, watched, event) -> bool:
+        """Down in the search field goes to the results (a line edit keeps Down otherwise)."""
+        if (
+            watched is self.field
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+            and self.model.rowCount()
+        ):
+            self.select_first()
+            return True
+        return super().eventFilter(watched, event)
 
     def dragEnterEvent(self, event) -> None:
         if any(url.isLocalFile() for url in event.mimeData().urls()):

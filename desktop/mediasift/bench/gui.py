@@ -129,8 +129,14 @@ def _wait(app, done, timeout: float) -> bool:
         if time.monotonic() > deadline:
             return False
         app.processEvents()
-        time.sleep(0.002)
+        time.sleep(0.001)  # the heartbeat's beats are served between these
     return True
+
+
+def _pump(app, seconds: float) -> None:
+    """Serve the event loop for ``seconds`` (the heartbeat beats meanwhile)."""
+    end = time.perf_counter() + seconds
+    _wait(app, lambda: time.perf_counter() > end, seconds + 1)
 
 
 def _answered(app, window, timeout: float = 120) -> None:
@@ -171,18 +177,25 @@ def _scroll(app, window, results: int) -> dict:
     """Fill the grid with ``results`` results (search by example), then scroll to the end."""
     from mediasift.app.searching import Query
 
-    window.worker.results = results
     first = window.model.results[0].path if window.model.results else None
-    window._ask(Query(window.number + 1, like=first))
+    window._ask(Query(window.number + 1, like=first, limit=results))
     _answered(app, window)
     bar = window.view.verticalScrollBar()
     step = max(1, bar.pageStep() // 3)
+    steps = range(0, bar.maximum() + step, step)
+    started = time.perf_counter()
     with Heartbeat() as beat:
-        for value in range(0, bar.maximum() + step, step):
+        for value in steps:
             bar.setValue(value)
-            app.processEvents()
+            _pump(app, 0.01)  # a fast wheel: ~100 steps of a third of a screen per second
         _wait(app, lambda: window.loader.pool.activeThreadCount() == 0, 30)
-    return {"results": window.model.rowCount(), "longest_gui_stall_ms": beat.longest_stall_ms}
+    return {
+        "results": window.model.rowCount(),
+        "scroll_steps": len(steps),
+        "seconds": round(time.perf_counter() - started, 1),
+        "heartbeats": len(beat.beats),
+        "longest_gui_stall_ms": beat.longest_stall_ms,
+    }
 
 
 def _burst(app, root: Path, settings: Settings, files: int) -> dict:

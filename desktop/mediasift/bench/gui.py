@@ -181,6 +181,8 @@ def _scroll(app, window, results: int) -> dict:
     window._ask(Query(window.number + 1, like=first, limit=results))
     _answered(app, window)
     bar = window.view.verticalScrollBar()
+    _wait(app, lambda: bar.maximum() > 0, 30)  # the grid lays out its items after a moment
+    _pump(app, 0.5)
     step = max(1, bar.pageStep() // 3)
     steps = range(0, bar.maximum() + step, step)
     started = time.perf_counter()

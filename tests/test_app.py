@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ from mediasift.app.failures import FailuresDialog
 from mediasift.app.results import RESULT_ROLE
 from mediasift.app.window import HINT, WELCOME, MainWindow
 from mediasift.config import Settings
+from mediasift.ipc import ask
 from mediasift.library import Library
 
 
@@ -205,6 +207,17 @@ def test_a_file_dropped_into_a_watched_folder_appears_in_the_open_window(
             env={**os.environ}, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert second.returncode == 2 and "being indexed by process" in second.stderr
+        # Killing the indexer mid-run: the window keeps answering, and starts it again.
+        killed = win.indexer.process.pid
+        os.kill(killed, signal.SIGKILL)
+        win.field.clear()
+        _type(qtbot, win, "name:receipt")
+        assert _paths(win) == ["receipt_march.jpg"]
+        qtbot.waitUntil(
+            lambda: win.indexer.running() and win.indexer.process.pid != killed, timeout=30_000
+        )
+        home = tmp_path / "home"
+        qtbot.waitUntil(lambda: ask(home, {"op": "ping"}, timeout=5) is not None, timeout=120_000)
     finally:
         win.shut_down()
         win.indexer.process.wait(timeout=60)  # the test waits; the window never does

@@ -21,7 +21,7 @@ from PySide6.QtGui import QPixmap
 
 from mediasift.app.failures import FailuresDialog
 from mediasift.app.results import RESULT_ROLE
-from mediasift.app.window import HINT, WELCOME, MainWindow
+from mediasift.app.window import HINT, MainWindow
 from mediasift.config import Settings
 from mediasift.ipc import ask
 from mediasift.library import Library
@@ -170,12 +170,29 @@ def test_search_by_example_and_copying_the_path(qtbot, window):
     assert QApplication.clipboard().text() == window.model.results[0].path
 
 
-def test_an_empty_library_welcomes_a_new_user(qtbot, tmp_path, settings):
+def test_a_new_library_welcomes_with_the_usual_folders_and_starts(
+    qtbot, tmp_path, settings, monkeypatch
+):
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    for name in ("Pictures", "Documents", "Music"):
+        (tmp_path / "user" / name).mkdir(parents=True)
     win = MainWindow(tmp_path / "new-home", settings, start_indexer=False)
     qtbot.addWidget(win)
+    started = []
+    monkeypatch.setattr(win.indexer, "start", lambda: started.append(True))
     win.show()
-    assert win.message.text() == WELCOME and win.add_button.isVisible()
+    assert win.stack.currentWidget() is win.welcome
     assert win.focusWidget() is win.field  # typing goes to the search at once
+    boxes = {Path(box.text()).name: box.isChecked() for box in win.welcome.boxes}
+    assert boxes == {"Pictures": True, "Documents": True, "Music": False}  # only what exists
+    assert "~600 MB" in win.welcome.models.text() or "GPU" in win.welcome.models.text()
+    win.welcome.boxes[1].setChecked(False)  # Documents: not this time
+    win.welcome.start_button.click()
+    assert started == [True]
+    with Library(tmp_path / "new-home", settings) as lib:
+        assert lib.folders() == [str(tmp_path / "user" / "Pictures")]
+    assert win.stack.currentWidget() is win.message and win.message.text() == HINT
     win.shut_down()
 
 

@@ -85,7 +85,7 @@ class PreviewPane(QWidget):
         self._result = result
         self._shown += 1
         for button in self.buttons:
-            button.setEnabled(result is not None)
+            button.setVisible(result is not None)  # an empty pane shows nothing to press
         if result is None:
             self.image.clear()
             self.title.setText("")

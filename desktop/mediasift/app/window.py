@@ -39,14 +39,10 @@ from .preferences import PreferencesDialog
 from .preview import PreviewPane, open_file, reveal
 from .results import RESULT_ROLE, TILE, ImageLoader, ResultsModel
 from .searching import PAGE, Query, SearchWorker
+from .welcome import Welcome
 
 log = logging.getLogger(__name__)
 
-WELCOME = (
-    "<h2>Find your files by describing them</h2>"
-    "<p>Add the folders you want to search: pictures, screenshots, slide decks, PDFs.<br>"
-    "MediaSift reads them on this computer and keeps up as they change.</p>"
-)
 HINT = (
     "<h3>Type what you remember</h3><p>“a dog on the beach”, “the slide with the Q3 revenue "
     "chart”, “permission denied”, “IMG_2043”<br>kind:pdf · after:2024-01 · in:Desktop · "
@@ -113,17 +109,11 @@ class MainWindow(QMainWindow):
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
-        self.add_button = QPushButton("Add a folder…")
-        self.add_button.clicked.connect(self.add_folder)
-        empty = QWidget()
-        empty_layout = QVBoxLayout(empty)
-        empty_layout.addStretch()
-        empty_layout.addWidget(self.message)
-        empty_layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        empty_layout.addStretch()
+        self.welcome = Welcome(self.settings)
+        self.welcome.start.connect(self.add_folders)
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.view)
-        self.stack.addWidget(empty)
+        for page in (self.view, self.message, self.welcome):
+            self.stack.addWidget(page)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 0, 8)
@@ -293,7 +283,7 @@ class MainWindow(QMainWindow):
         count = len(results)
         self.count.setText(f"{count} result{'s' * (count != 1)}" if count else "")
         if results:
-            self.stack.setCurrentIndex(0)
+            self.stack.setCurrentWidget(self.view)
         else:
             self._show_message(response.message or "Nothing matches.")
         missing = "; ".join(f"not searched by {s}" for s in response.missing)
@@ -332,6 +322,8 @@ class MainWindow(QMainWindow):
                 self.status.setText(str(exc))
                 return
             self.indexer.start()
+        added = [str(Path(p).expanduser().resolve()) for p in paths]
+        self._set_folders(self.known_folders + [p for p in added if p not in self.known_folders])
         self.status.setText(f"Adding {', '.join(Path(p).name for p in paths)}…")
         self._show_empty_state()
 
@@ -393,13 +385,14 @@ class MainWindow(QMainWindow):
     def _show_empty_state(self) -> None:
         if self.field.text().strip():
             return
-        has_folders = bool(self.known_folders)
-        self.add_button.setVisible(not has_folders)
-        self._show_message(HINT if has_folders else WELCOME)
+        if self.known_folders:
+            self._show_message(HINT)
+        else:
+            self.stack.setCurrentWidget(self.welcome)
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
-        self.stack.setCurrentIndex(1)
+        self.stack.setCurrentWidget(self.message)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.preview.show_result(current.data(RESULT_ROLE) if current.isValid() else None)

@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 RESTART_AFTER_S = 2.0
 
 
+def _command() -> list[str]:
+    """``mediasift watch --json`` in this installation; a frozen build is its own indexer."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--indexer"]
+    return [sys.executable, "-m", "mediasift.cli", "watch", "--json"]
+
+
 class IndexerProcess(QObject):
     event = Signal(dict)  # {"kind": indexed|text|moved|removed|failed|notice, "path", "detail"}
     progress = Signal(dict)  # {"queued", "done", "failed", "rate", "paused"}
@@ -50,7 +57,7 @@ class IndexerProcess(QObject):
             return
         env = {**os.environ, "MEDIASIFT_HOME": str(self.home)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mediasift.cli", "watch", "--json"],
+            _command(),
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, text=True, bufsize=1,
         )  # fmt: skip

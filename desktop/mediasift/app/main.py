@@ -12,13 +12,17 @@ from mediasift.desktop_entry import APP_ID
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv if argv is None else argv
+    options = _parser().parse_args(argv[1:])
+    if options.indexer:  # how a frozen build runs its indexer: it has no Python to run -m
+        from mediasift.cli import main as command
+
+        return command(["watch", "--json"])
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from .window import MainWindow
 
-    argv = sys.argv if argv is None else argv
-    options = _parser().parse_args(argv[1:])
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication(argv[:1])
     app.setApplicationName("MediaSift")
@@ -34,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mediasift-app", description="The MediaSift window.")
     parser.add_argument("--query", help="start with this search typed")
+    parser.add_argument("--indexer", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--screenshot", metavar="PNG", help="save the window once the query is answered, and quit"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from importlib import resources
 
@@ -25,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication(argv[:1])
+    if os.environ.get("MEDIASIFT_COLOR_SCHEME", "").lower() == "dark":
+        _dark(app)  # else the desktop's own palette, light or dark, as Qt reads it
     app.setApplicationName("MediaSift")
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resources.files("mediasift.resources") / f"{APP_ID}.svg")))
@@ -33,6 +36,27 @@ def main(argv: list[str] | None = None) -> int:
     if options.screenshot:
         _screenshot_when_answered(window, options.query or "", options.screenshot)
     return app.exec()
+
+
+def _dark(app) -> None:
+    """A dark palette where the desktop gives none (a bare X server, some window managers)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    app.setStyle("Fusion")
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for name, colour in (
+        (role.Window, "#2b2b2e"), (role.WindowText, "#e6e6e6"), (role.Base, "#1f1f22"),
+        (role.AlternateBase, "#2b2b2e"), (role.Text, "#e6e6e6"), (role.Button, "#35353a"),
+        (role.ButtonText, "#e6e6e6"), (role.Highlight, "#3d8bfd"),
+        (role.HighlightedText, "#ffffff"), (role.ToolTipBase, "#35353a"),
+        (role.ToolTipText, "#e6e6e6"), (role.PlaceholderText, "#8a8a90"), (role.Link, "#6ea8fe"),
+    ):  # fmt: skip
+        palette.setColor(name, QColor(colour))
+    disabled = QPalette.ColorGroup.Disabled
+    for name in (role.Text, role.ButtonText, role.WindowText):
+        palette.setColor(disabled, name, QColor("#77777c"))
+    app.setPalette(palette)
 
 
 def _parser() -> argparse.ArgumentParser:

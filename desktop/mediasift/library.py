@@ -86,11 +86,11 @@ class Watch:
 
     pipeline: Pipeline
     watcher: Watcher
-    #: Answers other processes' searches (mediasift.ipc).
-    server: Server
     #: Held while watching: no other process writes the library meanwhile.
     lock: WriterLock
     pause_on_battery: bool = True
+    #: Answers other processes' requests (mediasift.ipc, mediasift.serving).
+    server: Server | None = None
     #: Set once the start-up reconcile scan has been written.
     reconciled: threading.Event = field(default_factory=threading.Event)
     _stopped: threading.Event = field(default_factory=threading.Event)
@@ -123,7 +123,8 @@ class Watch:
 
     def stop(self) -> None:
         self._stopped.set()
-        self.server.stop()
+        if self.server is not None:
+            self.server.stop()
         self.watcher.stop()
         self.pipeline.stop()
         self.lock.release()
@@ -160,7 +161,6 @@ class Library:
         self._text_space_id: int | None = None
         self._indexes: dict[int, VectorIndex] = {}  # of the spaces opened so far
         self._towers: dict[str, QueryTower | None] = {}  # by role, once looked for
-        self._watch: Watch | None = None  # while this process watches
         self._seen_version = self.catalog.data_version()
         self.model_error: str | None = None
         self.text_model_error: str | None = None
@@ -344,7 +344,8 @@ class Library:
             progress=progress,
         )  # fmt: skip
 
-    def _folder_rows(self, folders: list[str] | None) -> list[dict]:
+    def folder_rows(self, folders: list[str] | None) -> list[dict]:
+        """The catalog rows of these library folders (None: all); unknown ones are an error."""
         rows = self.catalog.folders()
         if folders:
             wanted = {str(Path(f).expanduser().resolve()) for f in folders}
@@ -362,7 +363,7 @@ class Library:
         """Index the given library folders (default: all) and return an IndexSummary."""
         from mediasift.pipeline.indexer import run_once
 
-        rows = self._folder_rows(folders)
+        rows = self.folder_rows(folders)
         lock = self._claim("mediasift index")
         try:
             summary = run_once(self.pipeline(progress), rows)
@@ -380,6 +381,7 @@ class Library:
         from mediasift.ipc import Server
         from mediasift.pipeline.indexer import reconcile, remove_when_idle, submit_changes
         from mediasift.pipeline.watcher import Watcher
+        from mediasift.serving import Requests
 
         if self.settings.throttle:
             self.settings.threads = 1
@@ -389,7 +391,7 @@ class Library:
         except BaseException:
             lock.release()
             raise
-        rows = self._folder_rows(None)
+        rows = self.folder_rows(None)
 
         def rescan() -> None:  # queue at once; removals wait for the queue in the background
             missing = submit_changes(pipeline, watcher.folders)
@@ -401,9 +403,8 @@ class Library:
             pipeline.stop()
             lock.release()
             raise
-        server = Server(self.home, self.answer).start()
-        watch = Watch(pipeline, watcher, server, lock, self.settings.pause_on_battery)
-        self._watch = watch
+        watch = Watch(pipeline, watcher, lock, self.settings.pause_on_battery)
+        watch.server = Server(self.home, Requests(self, watch).answer).start()
 
         def first_scan() -> None:
             reconcile(pipeline, rows)
@@ -422,49 +423,6 @@ class Library:
     def indexer(self) -> str | None:
         """Which process indexes this library now, in words; None when none does."""
         return WriterLock(self.home).holder()
-
-    def _pause(self, pause: bool) -> bool:
-        if self._watch is None:
-            raise LibraryError("This process indexes nothing.")
-        (self._watch.pipeline.pause if pause else self._watch.pipeline.resume)()
-        return pause
-
-    def _remove_for(self, folders: list[str]) -> list[str]:
-        """In a running watch: forget folders, in order with the writes (the writer thread)."""
-        if self._watch is None:
-            raise LibraryError("This process indexes nothing.")
-        known = set(self.folders())
-        gone = [str(Path(f).expanduser().resolve()) for f in folders]
-        gone = [f for f in gone if f in known]
-        for folder in gone:
-            self._watch.watcher.forget(folder)
-            self._watch.pipeline.call(lambda f=folder: self.remove_folder(f))
-        return gone
-
-    def _retry_failed(self) -> int:
-        """In a running watch: read every file that failed before once more."""
-        from mediasift.pipeline.engine import LIVE
-        from mediasift.pipeline.probe import Job
-
-        if self._watch is None:
-            raise LibraryError("This process indexes nothing.")
-        rows = self.catalog.rows(
-            "SELECT folder_id, path, size, mtime FROM files WHERE status = 'failed'"
-        )
-        for row in rows:
-            job = Job(row["path"], row["folder_id"], row["size"], row["mtime"], force_decode=True)
-            self._watch.pipeline.submit(job, LIVE)  # read again though it looks unchanged
-        return len(rows)
-
-    def _index_for(self, folders: list[str]) -> list[str]:
-        """In a running watch: add and index folders another process handed over."""
-        if self._watch is None:
-            raise LibraryError("This process indexes nothing.")
-        known = set(self.folders())
-        added = [p if p in known else self.add_folder(p) for p in folders]
-        for row in self._folder_rows(added or None):
-            self._watch.follow(row)
-        return added
 
     def refresh(self) -> bool:
         """For a process that only reads (the window): catch the opened vector indexes up with
@@ -533,37 +491,13 @@ class Library:
 
     def run(self, request: dict) -> Response:
         """A search or similar request as :mod:`mediasift.ipc` carries it: the CLI runs it here
-        when no indexer answers it, and the indexer runs it for the CLI."""
+        when no indexer answers it, and the indexer runs it for the CLI (mediasift.serving)."""
         filters = Filters.from_dict(request["filters"])
         if request["op"] == "similar":
             return self.similar(request["file"], request["n"], filters)
         if request["op"] == "search":
             return self.search(request["query"], request["n"], filters, cwd=request["cwd"])
         raise KeyError(request["op"])
-
-    def answer(self, request: dict) -> dict:
-        """Run another process's request and reply as :mod:`mediasift.ipc` sends it.
-
-        Searches are answered only with the asker's own models and settings; folders to index
-        and pause/resume are the indexer's business, whatever models it runs.
-        """
-        searching = request.get("op") in ("search", "similar")
-        if searching and request.get("models") != self.settings.models():
-            return {"declined": "the indexer runs with other models or settings"}
-        try:
-            if request["op"] == "index":
-                return {"indexing": self._index_for(request["folders"])}
-            if request["op"] in ("pause", "resume"):
-                return {"paused": self._pause(request["op"] == "pause")}
-            if request["op"] == "retry":
-                return {"retrying": self._retry_failed()}
-            if request["op"] == "remove":
-                return {"removing": self._remove_for(request["folders"])}
-            return {"response": self.run(request).as_dict()}
-        except LibraryError as exc:
-            return {"error": str(exc)}
-        except (KeyError, TypeError, ValueError) as exc:
-            return {"declined": f"malformed request ({exc!r})"}
 
     def similar(self, path: str | Path, n: int = 20, filters: Filters = NO_FILTERS) -> Response:
         """Files that look like ``path``, an indexed file or any image on disk."""

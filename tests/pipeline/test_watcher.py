@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import write_image
 
+from mediasift.ipc import ask
 from mediasift.pipeline.progress import Progress
 
 SETTLE = 0.3
@@ -464,7 +465,13 @@ def test_new_screenshot_is_found_by_look_first_then_by_its_words(live_ocr):
 
 
 def test_the_indexer_retries_failed_files_and_forgets_folders_on_request(library, tmp_path):
-    """Requests the window sends over the socket, answered by the watching library."""
+    """Requests the window sends, over the watching library's real socket."""
+
+    def request(**fields) -> dict:
+        reply = ask(library.home, fields)
+        reply.pop("pid")
+        return reply
+
     folder = tmp_path / "watched"
     good = write_image(tmp_path / "good.jpg", 5).read_bytes()
     broken = folder / "late.jpg"
@@ -480,22 +487,20 @@ def test_the_indexer_retries_failed_files_and_forgets_folders_on_request(library
     try:
         assert watch.reconciled.wait(20)
         assert library.catalog.failures() != []  # unchanged to the start-up scan
-        assert library.answer({"op": "retry"}) == {"retrying": 1}
+        assert request(op="retry") == {"retrying": 1}
         wait_for(lambda: embedded(library, broken), what="the retried file indexed")
         assert library.catalog.failures() == []
 
         other = tmp_path / "other"
         write_image(other / "a.png", 1)
-        handed = library.answer({"op": "index", "folders": [str(other)]})
+        handed = request(op="index", folders=[str(other)])
         assert handed["indexing"] == [str(other)]
         wait_for(lambda: embedded(library, other / "a.png"), what="the handed folder indexed")
-        assert library.answer({"op": "remove", "folders": [str(other)]}) == {
-            "removing": [str(other)]
-        }
+        assert request(op="remove", folders=[str(other)]) == {"removing": [str(other)]}
         wait_for(lambda: str(other) not in library.folders(), what="the folder forgotten")
         assert library.catalog.file_by_path(str(other / "a.png")) is None
-        assert library.answer({"op": "pause"}) == {"paused": True}
+        assert request(op="pause") == {"paused": True}
         assert watch.pipeline.progress.paused
-        assert library.answer({"op": "resume"}) == {"paused": False}
+        assert request(op="resume") == {"paused": False}
     finally:
         watch.stop()

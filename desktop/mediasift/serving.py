@@ -1,0 +1,75 @@
+"""What a running indexer does for other processes: the requests :mod:`mediasift.ipc` carries
+from the window and the CLI, answered by the watching library.
+
+- ``search`` and ``similar``: answered only with the asker's own models and settings, so the
+  answer is the one the asker would have computed;
+- ``index`` (folders handed over), ``remove`` (folders forgotten), ``retry`` (failed files read
+  again), ``pause`` and ``resume``: the indexer's business, whatever models it runs. Catalog
+  changes go through the pipeline, in order with its own writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mediasift.library import LibraryError
+
+if TYPE_CHECKING:
+    from mediasift.library import Library, Watch
+
+
+class Requests:
+    def __init__(self, library: Library, watch: Watch) -> None:
+        self.library, self.watch = library, watch
+
+    def answer(self, request: dict) -> dict:
+        """The reply to one request, as :mod:`mediasift.ipc` sends it back."""
+        op = request.get("op")
+        if op in ("search", "similar") and request.get("models") != self.library.settings.models():
+            return {"declined": "the indexer runs with other models or settings"}
+        try:
+            if op == "index":
+                return {"indexing": self._index(request["folders"])}
+            if op == "remove":
+                return {"removing": self._remove(request["folders"])}
+            if op == "retry":
+                return {"retrying": self._retry_failed()}
+            if op in ("pause", "resume"):
+                (self.watch.pipeline.pause if op == "pause" else self.watch.pipeline.resume)()
+                return {"paused": op == "pause"}
+            return {"response": self.library.run(request).as_dict()}
+        except LibraryError as exc:
+            return {"error": str(exc)}
+        except (KeyError, TypeError, ValueError) as exc:
+            return {"declined": f"malformed request ({exc!r})"}
+
+    def _index(self, folders: list[str]) -> list[str]:
+        """Add folders another process handed over (all, if none), watch and index them."""
+        known = set(self.library.folders())
+        added = [p if p in known else self.library.add_folder(p) for p in folders]
+        for row in self.library.folder_rows(added or None):
+            self.watch.follow(row)
+        return added
+
+    def _remove(self, folders: list[str]) -> list[str]:
+        """Forget folders (their files stay on disk), on the pipeline's writer thread."""
+        known = set(self.library.folders())
+        gone = [f for f in (str(Path(f).expanduser().resolve()) for f in folders) if f in known]
+        for folder in gone:
+            self.watch.watcher.forget(folder)
+            self.watch.pipeline.call(lambda f=folder: self.library.remove_folder(f))
+        return gone
+
+    def _retry_failed(self) -> int:
+        """Read every file that failed before once more, though it looks unchanged."""
+        from mediasift.pipeline.engine import LIVE
+        from mediasift.pipeline.probe import Job
+
+        rows = self.library.catalog.rows(
+            "SELECT folder_id, path, size, mtime FROM files WHERE status = 'failed'"
+        )
+        for row in rows:
+            job = Job(row["path"], row["folder_id"], row["size"], row["mtime"], force_decode=True)
+            self.watch.pipeline.submit(job, LIVE)
+        return len(rows)

@@ -266,6 +266,16 @@ class Library:
                 return text.space, lambda q: text.encode_queries([q])[0], text.min_score
         return self._query_encoder(role)  # the model loaded and made its tower
 
+    def _open_towers(self) -> None:
+        """Open both query towers at once: ONNX Runtime loads them in parallel (measured
+        ~0.16 s for the two, against ~0.3 s one after the other, on 2 cores)."""
+        roles = [role for role in (VISUAL, TEXT) if role not in self._towers]
+        if len(roles) == 2:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(2) as pool:
+                self._towers.update(zip(roles, pool.map(self.query_tower, roles), strict=True))
+
     def query_tower(self, role: str) -> QueryTower | None:
         """The tower of the newest space of ``role`` in this library made by the chosen model
         (any, for an unchosen visual model), found without loading the model or torch."""
@@ -476,6 +486,7 @@ class Library:
             raise LibraryError(str(exc)) from exc
         if cwd is not None:
             query = replace(query, folders=tuple(os.path.join(cwd, f) for f in query.folders))
+        self._open_towers()
         spaces, missing = {}, {}
         for name, signal, error in (
             ("look", self._look(), self.model_error),

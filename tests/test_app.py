@@ -168,6 +168,10 @@ def test_search_by_example_and_copying_the_path(qtbot, window):
     from PySide6.QtWidgets import QApplication
 
     assert QApplication.clipboard().text() == window.model.results[0].path
+    dragged = window.model.mimeData([window.model.index(0), window.model.index(1)])
+    assert [url.toLocalFile() for url in dragged.urls()] == [
+        r.path for r in window.model.results[:2]
+    ]  # dragging results out hands over their files
 
 
 def test_a_new_library_welcomes_with_the_usual_folders_and_starts(

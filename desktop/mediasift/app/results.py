@@ -12,12 +12,14 @@ from pathlib import Path
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QMimeData,
     QModelIndex,
     QObject,
     QRunnable,
     QSize,
     Qt,
     QThreadPool,
+    QUrl,
     Signal,
 )
 from PySide6.QtGui import QImage, QImageReader, QPixmap
@@ -115,6 +117,18 @@ class ResultsModel(QAbstractListModel):
         if role == RESULT_ROLE:
             return result
         return None
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        return super().flags(index) | Qt.ItemFlag.ItemIsDragEnabled
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/uri-list"]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        """Dragging results out hands their files to the other app (a file manager, a mail)."""
+        data = QMimeData()
+        data.setUrls([QUrl.fromLocalFile(self.results[i.row()].path) for i in indexes])
+        return data
 
     def _thumbnail(self, row: int, result: Result):
         pixmap = self._pixmaps.get(row)

@@ -6,7 +6,6 @@ thread pool, indexing in its own process. Typing asks for a search on every keys
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 
@@ -40,8 +39,6 @@ from .preview import PreviewPane, open_file, reveal
 from .results import RESULT_ROLE, TILE, ImageLoader, ResultsModel
 from .searching import PAGE, Query, SearchWorker
 from .welcome import Welcome
-
-log = logging.getLogger(__name__)
 
 HINT = (
     "<h3>Type what you remember</h3><p>“a dog on the beach”, “the slide with the Q3 revenue "

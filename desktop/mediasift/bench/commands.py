@@ -8,7 +8,6 @@ same search again while an indexer (``mediasift watch``) runs and answers it ove
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import statistics
@@ -23,8 +22,6 @@ from mediasift.bench.query import fill_library
 from mediasift.config import Settings, cache_dir
 from mediasift.ipc import ask
 from mediasift.library import Library
-
-log = logging.getLogger(__name__)
 
 SEARCH = ("search", "a red car", "-n", "5")
 CASES = {"search": SEARCH, "status": ("status",), "help": ("--help",)}

@@ -71,7 +71,6 @@ class Server:
         self.path = socket_path(home)
         self._handle = handle
         self._server: socketserver.ThreadingUnixStreamServer | None = None
-        self.answered = 0
 
     def start(self) -> Server:
         """Listen. The caller holds the library's writer lock, so a socket already there was
@@ -90,7 +89,6 @@ class Server:
                     return
                 reply["pid"] = os.getpid()
                 self.wfile.write(json.dumps(reply, default=str).encode("utf-8") + b"\n")
-                outer.answered += 1
 
         old_umask = os.umask(0o077)  # the socket is born user-only: no window for others
         try:

@@ -249,22 +249,16 @@ class Library:
         space: its query tower when one was made (no torch import), else the torch model."""
         if role not in self._towers:
             self._towers[role] = self.query_tower(role)
+        model = None
+        if self._towers[role] is None:  # loading the model makes its tower when it can
+            model = self.encoder() if role == VISUAL else self.text_encoder()
+            if model is None:
+                return None
         tower = self._towers[role]
         if tower is not None:
             return tower.space, tower.encode_query, tower.min_score
-        if role == VISUAL:
-            encoder = self.encoder()
-            if encoder is None:
-                return None
-            if self._towers[VISUAL] is None:
-                return encoder.space, lambda q: encoder.encode_texts([q])[0], encoder.min_score
-        else:
-            text = self.text_encoder()
-            if text is None:
-                return None
-            if self._towers[TEXT] is None:
-                return text.space, lambda q: text.encode_queries([q])[0], text.min_score
-        return self._query_encoder(role)  # the model loaded and made its tower
+        encode = model.encode_texts if role == VISUAL else model.encode_queries
+        return model.space, lambda q: encode([q])[0], model.min_score
 
     def _open_towers(self) -> None:
         """Open both query towers at once: ONNX Runtime loads them in parallel (measured

@@ -81,9 +81,8 @@ class IndexerProcess(QObject):
         QTimer.singleShot(int(RESTART_AFTER_S * 1000), self.start)
 
     def pause(self, paused: bool) -> None:
-        """Pause or resume indexing (over the indexer's socket, off the GUI thread)."""
-        request = {"op": "pause" if paused else "resume"}
-        threading.Thread(target=self._ask, args=(request,), daemon=True).start()
+        """Pause or resume indexing."""
+        self._send({"op": "pause" if paused else "resume"})
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -98,21 +97,24 @@ class IndexerProcess(QObject):
 
     def remove_folders(self, folders: list[str]) -> None:
         """Ask the indexer to forget folders (their files stay on disk)."""
-        request = {"op": "remove", "folders": folders}
-        threading.Thread(target=self._ask, args=(request,), daemon=True).start()
+        self._send({"op": "remove", "folders": folders})
 
     def retry_failed(self) -> None:
         """Ask the indexer to read the files that failed once more."""
-        threading.Thread(target=self._ask, args=({"op": "retry"},), daemon=True).start()
+        self._send({"op": "retry"})
 
     def hand_over(self, folders: list[str]) -> None:
         """Give folders to the running indexer to add, watch and index."""
-        request = {"op": "index", "folders": folders}
-        threading.Thread(target=self._ask, args=(request,), daemon=True).start()
+        self._send({"op": "index", "folders": folders})
 
-    def _ask(self, request: dict) -> None:
-        if ask(self.home, request, timeout=10) is None:
-            self.state.emit("The indexer did not answer; try again in a moment")
+    def _send(self, request: dict) -> None:
+        """Send a request to the indexer's socket off the GUI thread; say so if unanswered."""
+
+        def send() -> None:
+            if ask(self.home, request, timeout=10) is None:
+                self.state.emit("The indexer did not answer; try again in a moment")
+
+        threading.Thread(target=send, daemon=True).start()
 
     def close(self) -> None:
         self._closing = True

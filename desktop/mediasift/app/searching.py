@@ -78,7 +78,7 @@ class SearchWorker(QObject):
             self.close()
         try:
             library = self._library = self._library or self._open_library()
-            library.refresh()
+            changed = library.refresh()
             if query.like is not None:
                 response = library.similar(query.like, query.limit, query.filters)
             else:
@@ -91,13 +91,15 @@ class SearchWorker(QObject):
             self.failed.emit(query.number, f"The search failed: {exc}")
             return
         self.answered.emit(query.number, response)
-        folders = library.folders()
-        if folders != self._folders:  # e.g. one the indexer was handed has arrived
-            self._folders = folders
-            self.folders.emit(folders)
+        if changed or self._folders is None:  # e.g. a folder the indexer was handed arrived
+            folders = library.folders()
+            if folders != self._folders:
+                self._folders = folders
+                self.folders.emit(folders)
 
     @Slot()
     def close(self) -> None:
         if self._library is not None:
             self._library.close()
             self._library = None
+            self._folders = None  # the next library reads them afresh

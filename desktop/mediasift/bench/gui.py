@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mediasift.bench.data import default_text_model, photo, random_clip_b32
+from mediasift.bench.data import bench_settings, photo
 from mediasift.bench.query import WORDS, fill_library
 from mediasift.bench.watch import stage_burst
 from mediasift.config import Settings, cache_dir
@@ -248,9 +248,7 @@ def bench_gui(items: int, runs: int, burst: int, keep: Path | None) -> dict:
 
     from mediasift.app.window import MainWindow
 
-    settings = Settings(
-        model=str(random_clip_b32()), text_model=default_text_model(), ocr=False, threads=1
-    )
+    settings = bench_settings(ocr=False, threads=1)
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         root = keep or Path(tmp)

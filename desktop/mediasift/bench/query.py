@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mediasift.bench.data import default_text_model, random_clip_b32
+from mediasift.bench.data import bench_settings
 from mediasift.config import Settings
 from mediasift.library import Library, LibraryError
 
@@ -209,9 +209,9 @@ def bench_query(
     per_file: int,
     keep: Path | None = None,
 ) -> dict:
-    settings = Settings(
-        model=model or str(random_clip_b32()),
-        text_model=text_model or default_text_model(),
+    settings = bench_settings(
+        model,
+        text_model,
         min_score=-1.0,
         ocr=False,
         threads=1,  # as `mediasift search` runs

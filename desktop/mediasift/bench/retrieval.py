@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from mediasift.bench.corpus import Labelled, build_corpus
-from mediasift.bench.data import default_text_model, random_clip_b32
-from mediasift.config import Settings
+from mediasift.bench.data import bench_settings
 from mediasift.library import Library
 
 log = logging.getLogger(__name__)
@@ -74,11 +73,7 @@ def bench_retrieval(
     distractors: int = 200,
     keep: Path | None = None,
 ) -> dict:
-    settings = Settings(
-        model=model or str(random_clip_b32()),
-        text_model=text_model or default_text_model(),
-        ocr=True,
-    )
+    settings = bench_settings(model, text_model, ocr=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = keep or Path(tmp)
         started = time.perf_counter()

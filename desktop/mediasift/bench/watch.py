@@ -31,9 +31,8 @@ import numpy as np
 import psutil
 from PIL import Image, ImageDraw, ImageFont
 
-from mediasift.bench.data import default_text_model, photo, random_clip_b32
+from mediasift.bench.data import bench_settings, photo
 from mediasift.catalog import Catalog
-from mediasift.config import Settings
 from mediasift.index.vectors import VectorIndex
 from mediasift.library import Library, LibraryError, Watch
 from mediasift.pipeline.progress import Event, Progress
@@ -430,9 +429,7 @@ def warm_up(lib: Library) -> float:
 
 def bench_watch(files: int, model: str | None) -> dict:
     """Both figures of the live-folder issue, on this machine, with one watching library."""
-    settings = Settings(
-        model=model or str(random_clip_b32()), text_model=default_text_model(), min_score=-1.0
-    )
+    settings = bench_settings(model, min_score=-1.0)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp).resolve()
         folder = root / "watched"

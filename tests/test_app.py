@@ -21,8 +21,10 @@ from PySide6.QtGui import QPixmap
 
 from mediasift.app.failures import FailuresDialog
 from mediasift.app.results import RESULT_ROLE
+from mediasift.app.single import WindowServer
 from mediasift.app.window import HINT, MainWindow
 from mediasift.config import Settings
+from mediasift.desktop_entry import autostart_path
 from mediasift.ipc import ask
 from mediasift.library import Library
 
@@ -255,7 +257,7 @@ def test_the_real_app_under_xvfb_saves_a_screenshot(indexed, tmp_path, tiny_clip
         "MEDIASIFT_TEXT_MODEL": str(minilm),
     }
     env.pop("QT_QPA_PLATFORM", None)  # a real X server this time
-    app = Path(sys.executable).with_name("mediasift-app")
+    app = Path(sys.executable).with_name("mediasift-gui")
     command = [str(app)] if app.exists() else [sys.executable, "-m", "mediasift.app.main"]
     subprocess.run(
         ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *command,
@@ -321,3 +323,79 @@ def test_failures_are_one_click_away_with_their_reason(qtbot, tmp_path, settings
     dialog.retry_button.click()
     assert asked == ["retry"]
     win.shut_down()
+
+
+def test_a_second_launch_raises_the_window_with_its_query(qtbot, window, indexed):
+    """``mediasift-gui --query`` and a bare ``mediasift`` find the open window and hand over."""
+    home, _, _ = indexed
+    server = WindowServer(home, window)
+    server.launched.connect(window.present)
+    env = {**os.environ, "MEDIASIFT_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    for command, query in (
+        (["mediasift.app.main", "--query", "invoice overdue"], "invoice overdue"),
+        (["mediasift.cli"], None),
+    ):
+        with qtbot.waitSignal(server.launched, timeout=60_000) as handed:
+            second = subprocess.Popen([sys.executable, "-m", *command], env=env)
+        assert handed.args == [query]
+        assert second.wait(timeout=30) == 0  # it exits instead of opening a second window
+    assert window.field.text() == "invoice overdue"
+
+
+def test_mediasift_alone_without_a_display_says_so():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM")
+    result = subprocess.run(
+        [sys.executable, "-m", "mediasift.cli"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2 and "no display" in result.stderr and "search" in result.stderr
+
+
+def test_pasting_an_image_searches_by_example_and_text_still_pastes(qtbot, window, indexed):
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    _, _, folder = indexed
+    clipboard = QApplication.clipboard()
+    clipboard.setImage(QImage(str(folder / "photo2.jpg")))
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        qtbot.keyClick(window.field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert _paths(window)[0] == "photo2.jpg"  # the same picture looks most like itself
+    assert window.field.placeholderText() == "Looks like the pasted image"
+    clipboard.setText("invoice")
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        qtbot.keyClick(window.field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert window.field.text() == "invoice" and "invoice.png" in _paths(window)
+
+
+def test_keeping_indexing_in_the_background(qtbot, tmp_path, settings, monkeypatch):
+    """On: a login entry starts the indexer, and closing the window leaves it running."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    win = MainWindow(tmp_path / "home", settings, start_indexer=False)
+    qtbot.addWidget(win)
+    dialog = win.open_preferences()
+    dialog.background.setChecked(True)
+    dialog.accept()
+    assert Settings.load().background
+    entry = autostart_path().read_text()
+    assert f"MEDIASIFT_HOME={tmp_path / 'home'}" in entry and entry.rstrip().count("watch")
+    if shutil.which("desktop-file-validate"):
+        checked = subprocess.run(["desktop-file-validate", str(autostart_path())], text=True,
+                                 capture_output=True)  # fmt: skip
+        assert checked.returncode == 0, checked.stdout
+    dialog = win.open_preferences()
+    dialog.background.setChecked(False)
+    dialog.accept()
+    assert not autostart_path().exists() and not Settings.load().background
+    for background in (True, False):
+        win.settings.background = background
+        win.indexer._closing = False
+        win.indexer.process = subprocess.Popen(["sleep", "60"], start_new_session=True)
+        win.shut_down()
+        try:
+            if background:
+                assert win.indexer.process.poll() is None  # still indexing on its own
+            else:
+                assert win.indexer.process.wait(timeout=10) == -signal.SIGTERM
+        finally:
+            win.indexer.process.kill()

@@ -236,6 +236,21 @@ def _watch(lib: Library, args) -> int:
     return 0
 
 
+def _open_window() -> int:
+    """``mediasift`` alone opens the window, where there is a screen to open it on."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        build_parser().print_help(sys.stderr)
+        print("\nmediasift: no display to open the window on; use a command above", file=sys.stderr)
+        return 2
+    from mediasift.app.main import main as window
+
+    return window(["mediasift"])
+
+
 def _search(settings: Settings, args) -> int:
     """``search`` and ``similar``: asked of the running indexer when there is one (its models
     are warm), else answered here; the same answer is printed either way."""
@@ -318,6 +333,9 @@ def _print_report(report: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        return _open_window()
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],

@@ -69,6 +69,8 @@ class Settings:
     pause_on_battery: bool = True
     #: Read text inside images (screenshots, photos of documents) with OCR.
     ocr: bool = True
+    #: Keep indexing after the window closes, and start the indexer at login.
+    background: bool = False
     #: Pages or slides read from one document; the rest is skipped with a notice.
     max_pages: int = 500
     #: Seconds one document may take to read before the pages so far are kept.

@@ -1,6 +1,7 @@
 """Put the app in the desktop's launcher: its .desktop file, icons and AppStream metainfo,
 installed under the user's XDG data folder (``mediasift install-desktop``), and removed again
-(``--uninstall``). Nothing outside that folder is touched."""
+(``--uninstall``); and the login entry that keeps indexing in the background when the user asks
+for it (:func:`set_autostart`). Nothing outside those folders is touched."""
 
 from __future__ import annotations
 
@@ -22,12 +23,49 @@ def data_home() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
 
 
-def _app_command() -> str:
-    """How the launcher starts the app: the installed script beside this Python, quoted as
-    the Desktop Entry spec wants when the path has spaces."""
-    script = Path(sys.executable).with_name("mediasift-app")
-    parts = [str(script)] if script.is_file() else [sys.executable, "-m", "mediasift.app.main"]
+def config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+def _exec_line(script: str, module: str, *args: str) -> str:
+    """How a desktop entry starts ``script`` of this installation (or ``python -m module``),
+    quoted as the Desktop Entry spec wants when a path has spaces. A frozen build is one
+    program: with arguments it is asked for its indexer (see mediasift.app.main)."""
+    if getattr(sys, "frozen", False):
+        parts = [sys.executable, *(["--indexer"] if args else [])]
+    elif (installed := Path(sys.executable).with_name(script)).is_file():
+        parts = [str(installed), *args]
+    else:
+        parts = [sys.executable, "-m", module, *args]
     return " ".join(f'"{p}"' if " " in p else p for p in parts)
+
+
+def _app_command() -> str:
+    return _exec_line("mediasift-gui", "mediasift.app.main")
+
+
+def autostart_path() -> Path:
+    return config_home() / "autostart" / f"{APP_ID}.Indexer.desktop"
+
+
+def set_autostart(on: bool) -> None:
+    """Start the indexer at login (XDG autostart), or stop doing so. The entry names this
+    library's folder when it is not the default one (``MEDIASIFT_HOME``)."""
+    path = autostart_path()
+    if not on:
+        path.unlink(missing_ok=True)
+        return
+    command = _exec_line("mediasift", "mediasift.cli", "watch")
+    if home := os.environ.get("MEDIASIFT_HOME"):
+        command = f'env "MEDIASIFT_HOME={home}" {command}'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "[Desktop Entry]\nType=Application\nName=MediaSift indexer\n"
+        "Comment=Keeps the MediaSift library up to date in the background\n"
+        f"Exec={command}\nIcon={APP_ID}\nTerminal=false\nNoDisplay=true\n"
+        "X-GNOME-Autostart-enabled=true\n",
+        encoding="utf-8",
+    )
 
 
 def _files(data: Path) -> dict[Path, str]:

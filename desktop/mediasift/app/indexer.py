@@ -5,7 +5,8 @@ the window (they hold the GIL for seconds, or can crash). When another process a
 the library (the writer lock says which), the window uses that one. The child's events and
 progress come as JSON lines, read on a daemon thread and re-emitted as Qt signals (delivered
 on the GUI thread). Closing the window sends SIGTERM and never waits for the child: it finishes
-its clean shutdown on its own.
+its clean shutdown on its own; or, when the user keeps indexing in the background, the child
+goes on alone.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class IndexerProcess(QObject):
         self.process = subprocess.Popen(
             _command(),
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, text=True, bufsize=1,
+            stderr=subprocess.DEVNULL, text=True, bufsize=1, start_new_session=True,
         )  # fmt: skip
         log.info("Started the indexer, process %d", self.process.pid)
         self.state.emit("Starting the indexer…")
@@ -116,7 +117,9 @@ class IndexerProcess(QObject):
 
         threading.Thread(target=send, daemon=True).start()
 
-    def close(self) -> None:
+    def close(self, keep_running: bool = False) -> None:
+        """Stop the child, or leave it indexing on its own (it is in a session of its own, so
+        the end of the window or of its terminal does not end it)."""
         self._closing = True
-        if self.process is not None and self.process.poll() is None:
+        if not keep_running and self.running():
             self.process.send_signal(signal.SIGTERM)

@@ -1,4 +1,4 @@
-"""``mediasift-app``: the desktop window (a gui-scripts entry: no console window)."""
+"""``mediasift-gui``: the desktop window (a gui-scripts entry: no console window)."""
 
 from __future__ import annotations
 
@@ -22,19 +22,27 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from .single import WindowServer, pass_to_running
     from .window import MainWindow
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication(argv[:1])
+    home = data_dir()
+    if not options.screenshot and pass_to_running(home, options.query):
+        return 0  # the open window came to the front with this query
     if os.environ.get("MEDIASIFT_COLOR_SCHEME", "").lower() == "dark":
         _dark(app)  # else the desktop's own palette, light or dark, as Qt reads it
     app.setApplicationName("MediaSift")
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resources.files("mediasift.resources") / f"{APP_ID}.svg")))
-    window = MainWindow(data_dir(), Settings.load(), start_indexer=not options.screenshot)
+    window = MainWindow(home, Settings.load(), start_indexer=not options.screenshot)
     window.show()
     if options.screenshot:
         _screenshot_when_answered(window, options.query or "", options.screenshot)
+    else:
+        WindowServer(home, window).launched.connect(window.present)
+        if options.query:
+            window.field.setText(options.query)
     return app.exec()
 
 
@@ -60,7 +68,7 @@ def _dark(app) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mediasift-app", description="The MediaSift window.")
+    parser = argparse.ArgumentParser(prog="mediasift-gui", description="The MediaSift window.")
     parser.add_argument("--query", help="start with this search typed")
     parser.add_argument("--indexer", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(

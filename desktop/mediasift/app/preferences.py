@@ -58,6 +58,8 @@ class PreferencesDialog(QDialog):
         self.throttle.setChecked(settings.throttle)
         self.battery = QCheckBox("Pause indexing on battery")
         self.battery.setChecked(settings.pause_on_battery)
+        self.background = QCheckBox("Keep indexing after the window closes, and from login")
+        self.background.setChecked(settings.background)
         self.model = QLineEdit(
             settings.model or "", placeholderText="the default for this computer"
         )
@@ -68,6 +70,7 @@ class PreferencesDialog(QDialog):
         form.addRow(self.ocr)
         form.addRow(self.throttle)
         form.addRow(self.battery)
+        form.addRow(self.background)
         form.addRow("Visual model", self.model)
         form.addRow("Text model", self.text_model)
         indexing_box = QGroupBox("Indexing")
@@ -106,6 +109,7 @@ class PreferencesDialog(QDialog):
             ocr=self.ocr.isChecked(),
             throttle=self.throttle.isChecked(),
             pause_on_battery=self.battery.isChecked(),
+            background=self.background.isChecked(),
             model=self.model.text().strip() or None,
             text_model=self.text_model.text().strip() or None,
         )

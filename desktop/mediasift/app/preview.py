@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 
 from mediasift.search.engine import Result
 
-from .results import ImageLoader, why_text
+from .results import ImageLoader, dpr, sharp, why_text
 
 PREVIEW = QSize(900, 900)
 #: Kinds whose file Qt can show itself; others show their thumbnail (a page, a slide).
@@ -96,7 +96,9 @@ class PreviewPane(QWidget):
         self.image.setText("Loading…")
         source = result.path if result.kind in _OWN_PIXELS else result.thumbnail
         if source:
-            self._loader.load(("preview", self._shown, source != result.path), source, PREVIEW)
+            self._loader.load(
+                ("preview", self._shown, source != result.path), source, PREVIEW * dpr()
+            )
         else:
             self.image.setText("No preview")
 
@@ -106,15 +108,17 @@ class PreviewPane(QWidget):
             return
         if image.isNull():
             if not is_thumbnail and self._result.thumbnail:  # e.g. HEIC: Qt cannot read it
-                self._loader.load(("preview", number, True), self._result.thumbnail, PREVIEW)
+                self._loader.load(
+                    ("preview", number, True), self._result.thumbnail, PREVIEW * dpr()
+                )
             else:
                 self.image.setText("No preview")
             return
-        pixmap = marked(image, self._result.line)
-        self.image.setPixmap(
-            pixmap.scaled(self.image.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                          Qt.TransformationMode.SmoothTransformation)
+        pixmap = marked(image, self._result.line).scaled(
+            self.image.size() * dpr(), Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
         )  # fmt: skip
+        self.image.setPixmap(sharp(pixmap, self.image.size()))
 
 
 def details_html(result: Result) -> str:

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QImage, QImageReader, QPixmap
+from PySide6.QtGui import QGuiApplication, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
 from mediasift.search.engine import Result
@@ -63,6 +63,19 @@ class ImageLoader(QObject):
 
     def cancel_waiting(self) -> None:
         self.pool.clear()  # loads not started yet; running ones finish and are dropped
+
+
+def dpr() -> float:
+    """Device pixels per logical pixel on the sharpest screen: images are loaded that large."""
+    return QGuiApplication.instance().devicePixelRatio()
+
+
+def sharp(pixmap: QPixmap, box: QSize) -> QPixmap:
+    """Drawn filling ``box`` (logical pixels) on a high-DPI screen, with every device pixel it
+    has: a 256-pixel thumbnail on a 2x screen fills a 168-pixel tile instead of 128 pixels."""
+    fill = max(pixmap.width() / box.width(), pixmap.height() / box.height())
+    pixmap.setDevicePixelRatio(max(1.0, min(dpr(), fill)))
+    return pixmap
 
 
 class ResultsModel(QAbstractListModel):
@@ -136,14 +149,14 @@ class ResultsModel(QAbstractListModel):
             return pixmap
         if result.thumbnail and row not in self._asked:
             self._asked.add(row)
-            self._loader.load(("tile", self._generation, row), result.thumbnail, TILE)
+            self._loader.load(("tile", self._generation, row), result.thumbnail, TILE * dpr())
         return self._placeholder
 
     def _arrived(self, key: tuple, image: QImage) -> None:
         what, generation, row = key
         if what != "tile" or generation != self._generation or image.isNull():
             return  # a stale list's image, or an unreadable thumbnail: keep the placeholder
-        self._pixmaps[row] = QPixmap.fromImage(image)
+        self._pixmaps[row] = sharp(QPixmap.fromImage(image), TILE)
         index = self.index(row)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from mediasift.config import Settings
+from mediasift.desktop_entry import set_autostart
 from mediasift.library import Library, LibraryError
 from mediasift.search.engine import Filters
 
@@ -44,7 +45,8 @@ from .welcome import Welcome
 HINT = (
     "<h3>Type what you remember</h3><p>“a dog on the beach”, “the slide with the Q3 revenue "
     "chart”, “permission denied”, “IMG_2043”<br>kind:pdf · after:2024-01 · in:Desktop · "
-    '"exact words" · -exclude</p><p>Or drop an image here to find ones that look like it.</p>'
+    '"exact words" · -exclude</p>'
+    "<p>Or drop or paste an image here to find ones that look like it.</p>"
 )
 #: The kind chips: the core's kinds, as people call them.
 KINDS = {"image": "Images", "screenshot": "Screenshots", "slides": "Slides", "pdf": "PDFs"}
@@ -211,7 +213,8 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(keys), self, slot)
         copy = QShortcut(QKeySequence.StandardKey.Copy, self.view)
         copy.activated.connect(lambda: self._with_current(QApplication.clipboard().setText))
-        self.field.installEventFilter(self)  # Down moves into the results (see eventFilter)
+        QShortcut(QKeySequence.StandardKey.Paste, self.view, self.paste)
+        self.field.installEventFilter(self)  # Down and pasting images (see eventFilter)
 
     def _start_search_thread(self) -> None:
         self.search_thread = QThread(self)
@@ -344,12 +347,16 @@ class MainWindow(QMainWindow):
                         library.remove_folder(path)
         if dialog.added:
             self.add_folders(dialog.added)
-        if dialog.result_settings != self.settings:
-            self.settings = dialog.result_settings
-            self.settings.save()
-            self.worker.reopen(lambda settings=self.settings: Library(self.home, settings))
-            if self.indexer.running():
-                self.indexer.restart()
+        new, old = dialog.result_settings, self.settings
+        if new != old:
+            self.settings = new
+            new.save()
+            if new.background != old.background:
+                set_autostart(new.background)
+            if replace(new, background=old.background) != old:  # the indexer reads the rest
+                self.worker.reopen(lambda settings=new: Library(self.home, settings))
+                if self.indexer.running():
+                    self.indexer.restart()
         self._search_again()
 
     def _progress(self, progress: dict) -> None:
@@ -408,6 +415,35 @@ class MainWindow(QMainWindow):
         self.field.setFocus()
         self.field.selectAll()
 
+    def present(self, query: str | None = None) -> None:
+        """Come to the front (a second launch asked), with its query typed if it brought one."""
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        if query:
+            self.field.setText(query)
+        self._focus_field()
+
+    def paste(self) -> bool:
+        """Search by example with a pasted image or copied file; False when the clipboard
+        holds neither (the search field then pastes its text as usual)."""
+        data = QApplication.clipboard().mimeData()
+        files = [url.toLocalFile() for url in data.urls() if url.isLocalFile()]
+        if files:
+            self.more_like(files[0])
+            return True
+        image = QApplication.clipboard().image()
+        if not data.hasImage() or image.isNull():
+            return False
+        pasted = self.home / "pasted.png"  # one at a time: a new paste replaces the last
+        if not image.save(str(pasted), "PNG"):
+            self._show_message("The pasted image could not be saved to search with it.")
+            return True
+        self.more_like(str(pasted))
+        self.field.setPlaceholderText("Looks like the pasted image")
+        return True
+
     def select_first(self) -> None:
         """Move into the results (Down from the search field): the first one is chosen."""
         if self.model.rowCount():
@@ -415,15 +451,14 @@ class MainWindow(QMainWindow):
             self.view.setCurrentIndex(self.model.index(0))
 
     def eventFilter(self, watched, event) -> bool:
-        """Down in the search field goes to the results (a line edit keeps Down otherwise)."""
-        if (
-            watched is self.field
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() == Qt.Key.Key_Down
-            and self.model.rowCount()
-        ):
-            self.select_first()
-            return True
+        """In the search field, Down goes to the results (a line edit keeps Down otherwise) and
+        pasting an image searches by example."""
+        if watched is self.field and event.type() == QEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Down and self.model.rowCount():
+                self.select_first()
+                return True
+            if event.matches(QKeySequence.StandardKey.Paste) and self.paste():
+                return True
         return super().eventFilter(watched, event)
 
     def dragEnterEvent(self, event) -> None:
@@ -440,8 +475,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shut_down(self) -> None:
-        """Stop the threads; never wait on the indexer (SIGTERM: it shuts down on its own)."""
-        self.indexer.close()
+        """Stop the threads; never wait on the indexer (SIGTERM: it shuts down on its own),
+        and leave it running when the user asked to keep indexing in the background."""
+        self.indexer.close(keep_running=self.settings.background)
         self.loader.cancel_waiting()
         self.search_thread.quit()
         self.search_thread.wait(2000)  # a search in flight takes milliseconds

@@ -1,6 +1,6 @@
 """The window's figures, measured on the real widgets (offscreen unless a display is set).
 
-- first paint: ``mediasift-app``'s window, from process start to its first paint, on a large
+- first paint: ``mediasift-gui``'s window, from process start to its first paint, on a large
   library (the models load afterwards, on the search thread);
 - keystroke to results: each key typed into the field until the answer to that query is
   painted in the grid;

@@ -107,6 +107,8 @@ def _print_response(response: Response, as_json: bool) -> None:
             print(f"{r.score:6.3f}  {r.path}{where}{why}")
             if r.snippet:
                 print(f"        {r.snippet}")
+            if r.moments:
+                print(f"        also at {', '.join(m['locator'] for m in r.moments)}")
     if response.message:
         print(response.message, file=sys.stderr)
     for signal, reason in response.missing.items():

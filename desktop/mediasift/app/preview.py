@@ -129,4 +129,6 @@ def details_html(result: Result) -> str:
     if result.snippet:
         snippet = html.escape(result.snippet).replace("«", "<b>").replace("»", "</b>")
         rows.append(f"<i>{snippet}</i>")
+    if result.moments:
+        rows.append("Also at " + ", ".join(html.escape(m["locator"]) for m in result.moments))
     return "<br>".join(rows)

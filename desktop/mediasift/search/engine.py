@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,9 @@ FLOOR = 0.12
 WORDS_WEIGHT = 0.9
 #: Kinds a ``kind:`` filter means: "image" includes screenshots.
 KIND_GROUPS = {"image": ("image", "screenshot")}
+#: Other matching parts listed with a result, and how strong (against its best) each must be.
+MOMENTS = 5
+MOMENT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,14 @@ class Result:
     size: int | None = None
     #: Last modified, seconds since the epoch (what "newest" means without a capture date).
     mtime: float | None = None
+    #: Other parts of the file that matched too, best first: {"index", "start", "end",
+    #: "locator"} (the other moments of a clip, the other pages of a deck).
+    moments: list[dict] = field(default_factory=list)
+
+    @property
+    def start(self) -> float | None:
+        """Seconds into a clip or recording where the best moment begins."""
+        return self.segment["start"] if self.segment else None
 
     @property
     def taken(self) -> float:
@@ -108,7 +119,14 @@ class Result:
         return self.captured_at or self.mtime or 0.0
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """JSON-ready, with the best moment's ``start`` and ``end`` at the top level."""
+        end = self.segment["end"] if self.segment else None
+        return {**asdict(self), "start": self.start, "end": end}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Result:
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 @dataclass
@@ -121,12 +139,12 @@ class Response:
     missing: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "results": [r.as_dict() for r in self.results]}
 
     @classmethod
     def from_dict(cls, data: dict) -> Response:
         """The inverse of :meth:`as_dict` (a response sent over the indexer's socket)."""
-        results = [Result(**result) for result in data.get("results", [])]
+        results = [Result.from_dict(result) for result in data.get("results", [])]
         return cls(data["query"], results, data.get("message"), data.get("missing") or {})
 
 
@@ -200,6 +218,7 @@ def search(
     clause = filters.sql()
     terms = lexical.Terms.of(query.words, query.phrases, query.prefix)
     lists: dict[str, list[SignalHit]] = {}
+    every: list[SignalHit] = []  # each matching part, not only each file's best: its moments
     if query.is_empty():  # only filters ("kind:pdf after:2024"): the newest files they allow
         where, params = clause or ("1", [])
         rows = catalog.rows(
@@ -214,14 +233,16 @@ def search(
                 continue
             vector = space.encode(query.text)
             k = (n + 1) * space.overfetch
-            lists[signal] = best_per_file(_vector_hits(catalog, signal, space, vector, k, clause))
-    lists.update(_lexical_lists(catalog, query, terms, n, clause))
+            hits = _vector_hits(catalog, signal, space, vector, k, clause)
+            every += hits
+            lists[signal] = best_per_file(hits)
+    lists.update(_lexical_lists(catalog, query, terms, n, clause, every))
     if only is not None:
         lists = {signal: hits for signal, hits in lists.items() if signal in only}
     ranked = _required(catalog, query, fuse(lists, mode))
     if mode == "calibrated":
         ranked = cut(ranked, FLOOR)
-    response.results = _results(catalog, ranked[:n], terms, thumbs)
+    response.results = _results(catalog, ranked[:n], terms, thumbs, every)
     if not response.results:
         response.message = (
             f"No good match for {response.query!r}."
@@ -232,17 +253,19 @@ def search(
 
 
 def _lexical_lists(
-    catalog: Catalog, query: Query, terms: lexical.Terms, n: int, clause
+    catalog: Catalog, query: Query, terms: lexical.Terms, n: int, clause, every: list[SignalHit]
 ) -> dict[str, list[SignalHit]]:
-    """The words and name signals' hits, best per file."""
-    words = lexical.search_text(catalog, terms, n, clause)
+    """The words and name signals' hits, best per file (each segment's words hit is added to
+    ``every``)."""
+    words = [
+        SignalHit("words", h.file_id, h.segment_id, h.score, _word_strength(h.score))
+        for h in lexical.search_text(catalog, terms, n, clause)
+    ]
+    every += words
     name_terms = lexical.Terms.of(query.words + query.names, query.phrases, query.prefix)
     names = lexical.search_names(catalog, name_terms, n, clause)
     return {
-        "words": best_per_file(
-            SignalHit("words", h.file_id, h.segment_id, h.score, _word_strength(h.score))
-            for h in words
-        ),
+        "words": best_per_file(words),
         "name": best_per_file(
             SignalHit("name", h.file_id, None, h.score, _word_strength(h.score)) for h in names
         ),
@@ -276,12 +299,13 @@ def _results(
     ranked: list[Fused],
     terms: lexical.Terms,
     thumbs: Path | None,
+    every: list[SignalHit] = (),
     score: Callable[[Fused], float] = lambda f: min(1.0, f.score),
 ) -> list[Result]:
     files = catalog.by_ids("files", [f.file_id for f in ranked])
-    segments = catalog.by_ids(
-        "segments", [f.best.segment_id for f in ranked if f.best.segment_id is not None]
-    )
+    others = _other_parts(ranked, every)
+    wanted = [f.best.segment_id for f in ranked if f.best.segment_id is not None]
+    segments = catalog.by_ids("segments", wanted + [i for ids in others.values() for i in ids])
     results = []
     for fused in ranked:
         row = files.get(fused.file_id)
@@ -298,9 +322,39 @@ def _results(
                 why=[s for s in SIGNALS if s in fused.hits], snippet=snippet, line=line,
                 thumbnail=str(thumb) if thumb and thumb.exists() else None,
                 captured_at=row["captured_at"], size=row["size"], mtime=row["mtime"],
+                moments=_moments([segments[i] for i in others.get(row["id"], ()) if i in segments]),
             )
         )  # fmt: skip
     return results
+
+
+def _other_parts(ranked: list[Fused], every: list[SignalHit]) -> dict[int, list[int]]:
+    """Per file, the segments besides its best that matched well too, strongest first, at
+    most MOMENTS of them. A segment's evidence is the sum of its signals' strengths (as in
+    fusion); it must reach MOMENT_SHARE of the best segment's."""
+    best = {f.file_id: f.best.segment_id for f in ranked}
+    evidence: dict[int, dict[int, float]] = {}
+    for hit in every:
+        if hit.segment_id is not None and hit.file_id in best:
+            parts = evidence.setdefault(hit.file_id, {})
+            parts[hit.segment_id] = parts.get(hit.segment_id, 0.0) + hit.strength
+    others = {}
+    for file_id, parts in evidence.items():
+        bar = MOMENT_SHARE * max(parts.values())
+        ranked_parts = sorted(parts, key=lambda i: -parts[i])
+        others[file_id] = [i for i in ranked_parts if i != best[file_id] and parts[i] >= bar][
+            :MOMENTS
+        ]
+    return others
+
+
+def _moments(parts: list[dict]) -> list[dict]:
+    """The parts a person can go to (a time, a page); not the text read in an image."""
+    return [
+        {"index": part["ord"], "start": part["start"], "end": part["end"], "locator": where}
+        for part in parts
+        if (where := locator(part)) is not None
+    ]
 
 
 def _locator_dict(segment: dict | None) -> dict | None:

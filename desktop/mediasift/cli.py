@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import shlex
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -80,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("file")
     _add_search_options(similar)
 
+    opener = sub.add_parser(
+        "open", help="open a result; a clip or recording at a time (mpv or VLC where installed)"
+    )
+    opener.add_argument("path")
+    opener.add_argument("--at", metavar="TIME", help="start here: 01:42, 1:02:03 or seconds")
+
     desktop = sub.add_parser("install-desktop", help="add MediaSift to the desktop's launcher")
     desktop.add_argument("--uninstall", action="store_true", help="remove it again")
 
@@ -109,6 +116,8 @@ def _print_response(response: Response, as_json: bool) -> None:
                 print(f"        {r.snippet}")
             if r.moments:
                 print(f"        also at {', '.join(m['locator'] for m in r.moments)}")
+            if r.start is not None:
+                print(f"        mediasift open {shlex.quote(r.path)} --at {r.locator}")
     if response.message:
         print(response.message, file=sys.stderr)
     for signal, reason in response.missing.items():
@@ -238,6 +247,19 @@ def _watch(lib: Library, args) -> int:
     return 0
 
 
+def _open(path: str, at: str | None) -> int:
+    from mediasift.players import PLAYERS, open_at, parse_time
+
+    try:
+        command = open_at(path, parse_time(at) if at else None)
+    except (ValueError, OSError) as exc:
+        print(f"mediasift: cannot open {path}: {exc}", file=sys.stderr)
+        return 2
+    if at and Path(command[0]).name not in PLAYERS:
+        print(f"Opened from the start: install mpv or VLC to open at {at}", file=sys.stderr)
+    return 0
+
+
 def _open_window() -> int:
     """``mediasift`` alone opens the window, where there is a screen to open it on."""
     if sys.platform.startswith("linux") and not (
@@ -347,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     if args.command == "install-desktop":
         return _install_desktop(args.uninstall)
+    if args.command == "open":
+        return _open(args.path, args.at)
     settings = Settings.load()
     if args.model:
         settings.model = args.model

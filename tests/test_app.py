@@ -399,3 +399,29 @@ def test_keeping_indexing_in_the_background(qtbot, tmp_path, settings, monkeypat
                 assert win.indexer.process.wait(timeout=10) == -signal.SIGTERM
         finally:
             win.indexer.process.kill()
+
+
+def test_a_clip_result_is_cued_at_its_moment_in_the_preview(qtbot, tmp_path):
+    """The preview plays clips (QtMultimedia's own FFmpeg, here offscreen) from the moment."""
+    pytest.importorskip("PySide6.QtMultimedia")
+    from mediasift.app.preview import PreviewPane
+    from mediasift.app.results import ImageLoader
+    from mediasift.bench.speech import clip_with_speech
+    from mediasift.search.engine import Result
+
+    clip = clip_with_speech(tmp_path / "talk.mp4", "The launch moves to the second week of May.")
+    moment = {"kind": "transcript", "index": 0, "start": 2.0, "end": 4.0, "label": None}
+    later = {"index": 1, "start": 3.0, "end": 4.0, "locator": "00:03"}
+    result = Result(str(clip), 0.9, 1, "video", segment=moment, locator="00:02", moments=[later])
+    pane = PreviewPane(ImageLoader())
+    qtbot.addWidget(pane)
+    pane.show()
+    pane.show_result(result)
+    player = pane.player
+    assert player is not None and player.isVisible() and not pane.image.isVisible()
+    qtbot.waitUntil(lambda: abs(player.player.position() - 2000) < 300, timeout=30_000)
+    assert "Also at" in pane.details.text() and 'href="at:3.0"' in pane.details.text()
+    pane._go_to("at:3.0")  # the "Also at 00:03" link
+    qtbot.waitUntil(lambda: abs(player.player.position() - 3000) < 300, timeout=30_000)
+    pane.show_result(Result(str(clip), 0.5, 2, "pdf"))
+    assert not player.isVisible() and pane.image.isVisible()

@@ -4,23 +4,44 @@ it matched; buttons to open it or show it in its folder."""
 from __future__ import annotations
 
 import html
+import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from mediasift.players import open_at
 from mediasift.search.engine import Result
 
 from .results import ImageLoader, dpr, sharp, why_text
 
+if TYPE_CHECKING:
+    from .player import MomentPlayer
+
+log = logging.getLogger(__name__)
+
 PREVIEW = QSize(900, 900)
 #: Kinds whose file Qt can show itself; others show their thumbnail (a page, a slide).
 _OWN_PIXELS = ("image", "screenshot")
+#: Kinds the preview plays, from the moment that matched.
+TIME_KINDS = ("video", "audio")
 
 
 def open_file(path: str) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def open_result(result: Result) -> bool:
+    """Open in the user's app; a clip or recording at its moment where the player allows."""
+    if result.start is None:
+        return open_file(result.path)
+    try:
+        open_at(result.path, result.start)
+    except OSError:
+        return False
+    return True
 
 
 def reveal(path: str) -> bool:
@@ -58,22 +79,29 @@ class PreviewPane(QWidget):
         selectable = Qt.TextInteractionFlag.TextSelectableByMouse
         self.title = QLabel(wordWrap=True, textInteractionFlags=selectable)
         self.details = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
-        self.details.setTextInteractionFlags(selectable)
+        self.details.setTextInteractionFlags(
+            selectable | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.details.linkActivated.connect(self._go_to)  # "Also at 03:10": the player goes there
+        self.player: MomentPlayer | None = None  # made for the first clip or recording shown
+        self._playable = True  # until QtMultimedia turns out to be missing
         buttons = QHBoxLayout()
         self.buttons = []
         for text, tip, action in (
-            ("Open", "Open in its default app (Enter)", open_file),
-            ("Show in folder", "Show in the file manager (Ctrl+Shift+R)", reveal),
-            ("More like this", "Files that look like this one (Ctrl+M)", self.more_like_this.emit),
+            ("Open", "Open in its default app, at the moment (Enter)", open_result),
+            ("Show in folder", "Show in the file manager (Ctrl+Shift+R)", lambda r: reveal(r.path)),
+            (
+                "More like this",
+                "Files that look like this one (Ctrl+M)",
+                lambda r: self.more_like_this.emit(r.path),
+            ),
         ):
             button = QPushButton(text, toolTip=tip)
-            button.clicked.connect(
-                lambda _=False, act=action: self._result and act(self._result.path)
-            )
+            button.clicked.connect(lambda _=False, act=action: self._result and act(self._result))
             buttons.addWidget(button)
             self.buttons.append(button)
         buttons.addStretch()
-        layout = QVBoxLayout(self)
+        self._layout = layout = QVBoxLayout(self)
         layout.addWidget(self.image, 1)
         layout.addWidget(self.title)
         layout.addWidget(self.details)
@@ -86,6 +114,7 @@ class PreviewPane(QWidget):
         self._shown += 1
         for button in self.buttons:
             button.setVisible(result is not None)  # an empty pane shows nothing to press
+        self._show_player(result)
         if result is None:
             self.image.clear()
             self.title.setText("")
@@ -93,6 +122,7 @@ class PreviewPane(QWidget):
             return
         self.title.setText(f"<b>{html.escape(Path(result.path).name)}</b>")
         self.details.setText(details_html(result))
+        self.image.setVisible(result.kind != "video" or self.player is None)  # or the player
         self.image.setText("Loading…")
         source = result.path if result.kind in _OWN_PIXELS else result.thumbnail
         if source:
@@ -101,6 +131,35 @@ class PreviewPane(QWidget):
             )
         else:
             self.image.setText("No preview")
+
+    def _show_player(self, result: Result | None) -> None:
+        """Clips and recordings get the player, cued at their moment; others none."""
+        timed = result is not None and result.kind in TIME_KINDS
+        if timed and self.player is None and self._playable:
+            try:
+                from .player import MomentPlayer  # QtMultimedia loads with the first clip shown
+            except ImportError as exc:  # PySide6-Addons missing: the poster frame stands in
+                log.warning("No player in the preview: %s", exc)
+                self._playable = False
+                return
+            self.player = MomentPlayer()
+            self._layout.insertWidget(1, self.player, 1)
+        if self.player is None:
+            return
+        self.player.setVisible(timed)
+        if timed:
+            self.player.cue(result.path, result.start, has_picture=result.kind == "video")
+        else:
+            self.player.stop()
+
+    def play_or_pause(self) -> None:
+        """Space on a clip or recording: play it from its moment, or pause."""
+        if self.player is not None and self.player.isVisible():
+            self.player.toggle()
+
+    def _go_to(self, link: str) -> None:
+        if self.player is not None and link.startswith("at:"):
+            self.player.seek(float(link[3:]))
 
     def _arrived(self, key: tuple, image: QImage) -> None:
         what, number, is_thumbnail = key
@@ -130,5 +189,11 @@ def details_html(result: Result) -> str:
         snippet = html.escape(result.snippet).replace("«", "<b>").replace("»", "</b>")
         rows.append(f"<i>{snippet}</i>")
     if result.moments:
-        rows.append("Also at " + ", ".join(html.escape(m["locator"]) for m in result.moments))
+        rows.append("Also at " + ", ".join(_moment_link(m) for m in result.moments))
     return "<br>".join(rows)
+
+
+def _moment_link(moment: dict) -> str:
+    """A time the player can go to; a page as plain text."""
+    where = html.escape(moment["locator"])
+    return where if moment["start"] is None else f'<a href="at:{moment["start"]}">{where}</a>'

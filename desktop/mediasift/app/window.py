@@ -37,7 +37,7 @@ from mediasift.search.engine import Filters
 from .failures import SHOWN, FailuresDialog
 from .indexer import IndexerProcess
 from .preferences import PreferencesDialog
-from .preview import PreviewPane, open_file, reveal
+from .preview import PreviewPane, open_result, reveal
 from .results import RESULT_ROLE, TILE, ImageLoader, ResultsModel
 from .searching import PAGE, Query, SearchWorker
 from .welcome import Welcome
@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
         copy = QShortcut(QKeySequence.StandardKey.Copy, self.view)
         copy.activated.connect(lambda: self._with_current(QApplication.clipboard().setText))
         QShortcut(QKeySequence.StandardKey.Paste, self.view, self.paste)
+        QShortcut(QKeySequence(Qt.Key.Key_Space), self.view, self.preview.play_or_pause)
         self.field.installEventFilter(self)  # Down and pasting images (see eventFilter)
 
     def _start_search_thread(self) -> None:
@@ -409,7 +410,7 @@ class MainWindow(QMainWindow):
             action(result.path)
 
     def _open(self, index: QModelIndex) -> None:
-        open_file(index.data(RESULT_ROLE).path)
+        open_result(index.data(RESULT_ROLE))
 
     def _focus_field(self) -> None:
         self.field.setFocus()

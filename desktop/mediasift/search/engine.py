@@ -163,9 +163,15 @@ def locator(segment: dict | None) -> str | None:
     if not segment or segment["kind"] in ("image", "ocr"):
         return None
     if segment.get("start") is not None:
-        minutes, seconds = divmod(int(segment["start"]), 60)
-        return f"{minutes:02d}:{seconds:02d}"
+        return clock(segment["start"])
     return f"{segment['kind']} {segment['ord'] + 1}"
+
+
+def clock(seconds: float) -> str:
+    """A time in a clip as people read it: 01:42, or 1:02:03 past the hour."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def _vector_hits(

@@ -44,6 +44,20 @@ def test_deleting_a_file_cascades_and_reports_vector_ids(tmp_path):
     assert catalog.file_ids_with_stage("embed:1") == set()
 
 
+def test_deleted_rows_release_their_content_hashes(tmp_path):
+    catalog = Catalog(tmp_path / "c.sqlite3")
+    folder = catalog.add_folder("/pics")
+    a = catalog.insert_file(folder, "/pics/a.jpg", 10, 1.0, hash="shared")
+    catalog.insert_file(folder, "/pics/copy.jpg", 10, 1.0, hash="shared")
+    b = catalog.insert_file(folder, "/pics/b.jpg", 10, 1.0, hash="own")
+    catalog.insert_file(folder, "/pics/c.txt", 3, 1.0, status="ignored")  # no hash
+    catalog.delete_files([a, b])
+    released = catalog.released_hashes()
+    assert released == {"shared", "own"}
+    assert catalog.held_hashes(released) == {"shared"}  # the copy still holds it
+    assert catalog.released_hashes() == set()  # each is told once
+
+
 def test_copy_work_and_folder_move(tmp_path):
     catalog = Catalog(tmp_path / "c.sqlite3")
     folder = catalog.add_folder("/pics")

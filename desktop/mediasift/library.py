@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,14 +34,15 @@ if TYPE_CHECKING:  # the pipeline, decoders and models load only in the commands
 
     import numpy as np
 
-    from mediasift.ipc import Server
     from mediasift.media.ocr import OcrEngine
     from mediasift.models.encoder import Encoder, Space
     from mediasift.models.text import TextEncoder
     from mediasift.models.towers import QueryTower
-    from mediasift.pipeline.engine import IndexSummary, Pipeline
+    from mediasift.pipeline.engine import Pipeline
     from mediasift.pipeline.progress import Progress
-    from mediasift.pipeline.watcher import Watcher
+    from mediasift.pipeline.speech import Speech
+    from mediasift.pipeline.watcher import Watch
+    from mediasift.pipeline.writer import IndexSummary
 
 log = logging.getLogger(__name__)
 
@@ -72,64 +72,6 @@ class IndexerRunning(LibraryError):
     """Another process indexes this library (one writer at a time: mediasift.writer_lock)."""
 
 
-def on_battery() -> bool:
-    """True when the OS says the machine runs on battery (False where it cannot tell)."""
-    import psutil
-
-    battery = psutil.sensors_battery() if hasattr(psutil, "sensors_battery") else None
-    return battery is not None and battery.power_plugged is False
-
-
-@dataclass
-class Watch:
-    """A running watch: the pipeline doing the work and the watcher feeding it."""
-
-    pipeline: Pipeline
-    watcher: Watcher
-    #: Held while watching: no other process writes the library meanwhile.
-    lock: WriterLock
-    pause_on_battery: bool = True
-    #: Answers other processes' requests (mediasift.ipc, mediasift.serving).
-    server: Server | None = None
-    #: Set once the start-up reconcile scan has been written.
-    reconciled: threading.Event = field(default_factory=threading.Event)
-    _stopped: threading.Event = field(default_factory=threading.Event)
-
-    def __post_init__(self) -> None:
-        if self.pause_on_battery:
-            threading.Thread(target=self._power_loop, name="power", daemon=True).start()
-
-    def _power_loop(self) -> None:
-        paused_for_battery = False
-        while not self._stopped.wait(30 if paused_for_battery else 10):
-            battery = on_battery()
-            if battery and not self.pipeline.progress.paused:
-                log.info("On battery: pausing background indexing")
-                self.pipeline.pause()
-                paused_for_battery = True
-            elif not battery and paused_for_battery:
-                self.pipeline.resume()
-                paused_for_battery = False
-
-    def follow(self, folder: dict) -> None:
-        """Watch a library folder added while running (if new) and index what it holds."""
-        from mediasift.pipeline.indexer import remove_when_idle, submit_changes
-
-        self.watcher.add(folder)
-        missing = submit_changes(self.pipeline, [folder])
-        threading.Thread(
-            target=remove_when_idle, args=(self.pipeline, missing), daemon=True
-        ).start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self.server is not None:
-            self.server.stop()
-        self.watcher.stop()
-        self.pipeline.stop()
-        self.lock.release()
-
-
 def optional_tools() -> dict[str, str]:
     """Each optional tool: where it is, or what installing it would add."""
     from mediasift.media.document import office_renderer
@@ -157,6 +99,7 @@ class Library:
         self._encoder: Encoder | None = None
         self._text_encoder: TextEncoder | None = None
         self._ocr: OcrEngine | None = None
+        self._speech: Speech | None = None
         self._space_id: int | None = None
         self._text_space_id: int | None = None
         self._indexes: dict[int, VectorIndex] = {}  # of the spaces opened so far
@@ -192,15 +135,19 @@ class Library:
         return str(folder)
 
     def remove_folder(self, path: str | Path) -> int:
-        """Forget a folder and its index entries (the files on disk are untouched)."""
+        """Forget a folder, its index entries and thumbnails (the files on disk are untouched);
+        returns how many index entries went. A running indexer does it itself (its
+        ``Watch.forget``): this is for when none runs."""
+        from mediasift.pipeline.probe import Workers
+        from mediasift.pipeline.writer import Writer
+
         folder = str(Path(path).expanduser().resolve())
-        gone = self.catalog.remove_folder(folder)
-        if gone is None:
+        writer = Writer(Workers(self.catalog, self.thumbs), self._indexes)
+        removed = writer.remove_folder(folder)
+        if removed is None:
             raise LibraryError(f"Not a library folder: {folder}")
-        for index in self._indexes.values():  # unopened ones catch up when next opened
-            index.remove(gone)
-            index.save(self.catalog)
-        return len(gone)
+        writer.save()  # the indexes opened so far; the others catch up when next opened
+        return removed
 
     def folders(self) -> list[str]:
         return [row["path"] for row in self.catalog.folders()]
@@ -308,6 +255,22 @@ class Library:
             self._ocr = OcrEngine(max_lines=OCR_MAX_LINES)
         return self._ocr
 
+    def speech(self) -> Speech | None:
+        """The speech stage when transcription is on (its model loads with the first clip
+        or recording that needs it)."""
+        if not self.settings.transcribe:
+            return None
+        if self._speech is None:
+            from mediasift.models.device import choose_device
+            from mediasift.models.registry import default_speech_model
+            from mediasift.pipeline.speech import Speech
+
+            device = choose_device(self.settings.device)
+            model = self.settings.speech_model or default_speech_model(device)
+            self._speech = Speech(model, "cuda" if device.startswith("cuda") else "cpu",
+                                  self.settings.threads or 0)  # fmt: skip
+        return self._speech
+
     def _space_index(self, space, role: str) -> tuple[int, VectorIndex]:
         space_id = self.catalog.ensure_space(space.model_id, space.revision, space.dim, role)
         if space_id not in self._indexes:
@@ -339,7 +302,7 @@ class Library:
         self.text_index()
         work = Workers(
             self.catalog, self.thumbs, self._encoder, self._space_id, self._text_encoder,
-            self.ocr(), self.settings.max_pages, self.settings.document_seconds,
+            self.ocr(), self.speech(), self.settings.max_pages, self.settings.document_seconds,
         )  # fmt: skip
         return Pipeline(
             work, dict(self._indexes), self._text_space_id,
@@ -378,43 +341,23 @@ class Library:
         return summary
 
     def watch(self, progress: Progress | None = None, settle: float = 0.5) -> Watch:
-        """Start watching every library folder in the background; ``stop()`` the result.
-
-        Watching starts before the reconcile scan, so nothing changed meanwhile is missed.
-        """
+        """Start watching and indexing every library folder in the background (see
+        pipeline.watcher.Watch); ``stop()`` the result."""
         from mediasift.ipc import Server
-        from mediasift.pipeline.indexer import reconcile, remove_when_idle, submit_changes
-        from mediasift.pipeline.watcher import Watcher
+        from mediasift.pipeline.watcher import Watch
         from mediasift.serving import Requests
 
         if self.settings.throttle:
             self.settings.threads = 1
         lock = self._claim("mediasift watch")
         try:
-            pipeline = self.pipeline(progress).start()
+            pipeline = self.pipeline(progress)
+            rows = self.folder_rows(None)
+            watch = Watch(pipeline, rows, lock, settle, self.settings.pause_on_battery).start()
         except BaseException:
             lock.release()
             raise
-        rows = self.folder_rows(None)
-
-        def rescan() -> None:  # queue at once; removals wait for the queue in the background
-            missing = submit_changes(pipeline, watcher.folders)
-            threading.Thread(target=remove_when_idle, args=(pipeline, missing), daemon=True).start()
-
-        try:
-            watcher = Watcher(pipeline, rows, settle, rescan).start()
-        except BaseException:
-            pipeline.stop()
-            lock.release()
-            raise
-        watch = Watch(pipeline, watcher, lock, self.settings.pause_on_battery)
         watch.server = Server(self.home, Requests(self, watch).answer).start()
-
-        def first_scan() -> None:
-            reconcile(pipeline, rows)
-            watch.reconciled.set()
-
-        threading.Thread(target=first_scan, name="reconcile", daemon=True).start()
         return watch
 
     def _claim(self, what: str) -> WriterLock:
@@ -587,5 +530,9 @@ class Library:
             else "none: searches load the model with torch"
             for role, tower in self._towers.items()
         }
+        speech = self.speech()
+        report["speech_model"] = speech.model if speech else "off (transcription is turned off)"
+        report["speech_model_ok"] = speech is not None and speech.ready()
+        report["speech_model_error"] = speech.error if speech else None
         report["optional_tools"] = optional_tools()
         return report

@@ -5,7 +5,7 @@ from the window and the CLI, answered by the watching library.
   answer is the one the asker would have computed;
 - ``index`` (folders handed over), ``remove`` (folders forgotten), ``retry`` (failed files read
   again), ``pause`` and ``resume``: the indexer's business, whatever models it runs. Catalog
-  changes go through the pipeline, in order with its own writes.
+  changes go through the pipeline's writer, in order with its own writes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from mediasift.library import LibraryError
 
 if TYPE_CHECKING:
-    from mediasift.library import Library, Watch
+    from mediasift.library import Library
+    from mediasift.pipeline.watcher import Watch
 
 
 class Requests:
@@ -53,12 +54,11 @@ class Requests:
         return added
 
     def _remove(self, folders: list[str]) -> list[str]:
-        """Forget folders (their files stay on disk), on the pipeline's writer thread."""
+        """Forget folders (their files stay on disk)."""
         known = set(self.library.folders())
         gone = [f for f in (str(Path(f).expanduser().resolve()) for f in folders) if f in known]
         for folder in gone:
-            self.watch.watcher.forget(folder)
-            self.watch.pipeline.call(lambda f=folder: self.library.remove_folder(f))
+            self.watch.forget(folder)
         return gone
 
     def _retry_failed(self) -> int:

@@ -164,12 +164,22 @@ def test_registry_and_defaults():
     assert get_spec("someone/unknown") is None
 
 
-def test_device_choice():
+def test_device_choice(monkeypatch):
+    from mediasift.models import device
+
+    def machine(cuda: bool, mps: bool) -> None:
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+        monkeypatch.setattr(device, "_mps_available", lambda: mps)
+
+    machine(cuda=False, mps=False)
+    assert choose_device() == "cpu"
+    assert choose_device("cuda") == choose_device("mps") == "cpu"  # missing: the best there is
+    assert choose_device("no-such-device") == "cpu"
+    machine(cuda=False, mps=True)
+    assert choose_device() == choose_device("cuda:1") == choose_device(" MPS ") == "mps"
     assert choose_device("cpu") == "cpu"
-    automatic = choose_device()
-    assert automatic in ("cuda", "mps", "cpu")
-    assert choose_device("no-such-device") == automatic
-    if not torch.cuda.is_available():
-        assert choose_device("cuda") == automatic
+    machine(cuda=True, mps=True)
+    assert choose_device() == "cuda" and choose_device("cuda:1") == "cuda:1"
+    assert choose_device("mps") == "mps" and choose_device("cpu") == "cpu"
     line = describe_device("cpu")
     assert line.startswith("cpu:") and "torch" in line and "\n" not in line

@@ -1,9 +1,15 @@
-"""Live folders with real watchdog observers on temp folders, real pipeline threads."""
+"""Live folders with real watchdog observers on temp folders, real pipeline threads.
+
+Tests wait for what must happen, never for a fixed time; one that says something did not
+happen first waits for a later event that proves the watcher got that far.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -12,6 +18,7 @@ from helpers import write_image
 
 from mediasift.ipc import ask
 from mediasift.pipeline.progress import Progress
+from mediasift.pipeline.scanner import MISSING_FOLDER
 
 SETTLE = 0.3
 
@@ -23,6 +30,51 @@ def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def settled(watch) -> None:
+    """Wait until all the watcher has seen so far is written."""
+    wait_for(lambda: watch.watcher.idle and watch.pipeline.wait_idle(0), what="all written")
+
+
+def writes_done(watch) -> None:
+    """Wait until the writes queued so far are done (the writer works while paused too)."""
+    done = threading.Event()
+    watch.pipeline.call(done.set)
+    assert done.wait(20), "the writer never got there"
+
+
+def no_inotify(monkeypatch) -> None:
+    """Native file events fail as they do past the inotify watch limit."""
+    from watchdog.observers.inotify_c import InotifyFD
+
+    def refuse(*args, **kwargs):
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(InotifyFD, "add_callback", refuse)
+
+
+def overflow_the_kernel_queue(folder: Path, monkeypatch) -> None:
+    """Make the kernel drop events for real: its inotify reader is held while more events
+    than its queue holds are made (the reader then gets IN_Q_OVERFLOW, as under a burst)."""
+    from mediasift.pipeline.inotify import LostEvents
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold(self, event) -> None:  # on the reader thread, for an event of the folder
+        held.set()
+        release.wait()
+
+    monkeypatch.setattr(LostEvents, "on_event", hold)
+    a, b = folder / ".flood-a", folder / ".flood-b"  # hidden: never indexed
+    a.touch()
+    b.touch()
+    assert held.wait(10), "the reader never got an event"
+    limit = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
+    for _ in range(limit // 2 + 1):  # alternating, so the kernel cannot merge them
+        os.utime(a)
+        os.utime(b)
+    release.set()
 
 
 def embedded(lib, path: Path) -> bool:
@@ -92,7 +144,7 @@ def test_rename_and_move_update_paths_without_reencoding(live):
     target = folder / "sub" / "renamed.png"
     path.rename(target)
     wait_for(lambda: lib.catalog.file_by_path(str(target)) is not None, what="rename")
-    assert watch.pipeline.wait_idle(5)
+    settled(watch)
     assert lib.catalog.file_by_path(str(path)) is None
     assert vector_of(lib, target) == vid
     assert watch.pipeline.summary.encoded == 1
@@ -102,11 +154,13 @@ def test_deleted_and_moved_out_files_leave_the_index(live, tmp_path):
     lib, folder, _watch, _ = live
     a, b = write_image(folder / "a.png", 1), write_image(folder / "b.png", 2)
     wait_for(lambda: embedded(lib, a) and embedded(lib, b))
+    assert len(list(lib.thumbs.rglob("*.jpg"))) == 2
     a.unlink()
     b.rename(tmp_path / "outside.png")
     wait_for(lambda: lib.catalog.counts()["files"] == 0, what="removals")
     assert lib.search("x").results == []
     assert lib.vector_index().live_count == 0
+    assert list(lib.thumbs.rglob("*.jpg")) == []  # thumbnails go with their files
 
 
 def test_folder_rename_is_one_update_not_reencodes(live):
@@ -116,7 +170,7 @@ def test_folder_rename_is_one_update_not_reencodes(live):
     wait_for(lambda: watch.pipeline.summary.encoded == 40, what="40 encoded")
     (folder / "trip").rename(folder / "holiday 2024")
     wait_for(lambda: lib.catalog.file_by_path(str(folder / "holiday 2024" / "p07.png")) is not None)
-    assert watch.pipeline.wait_idle(5)
+    settled(watch)
     assert lib.catalog.paths_under(str(folder / "trip")) == []
     assert len(lib.catalog.paths_under(str(folder / "holiday 2024"))) == 40
     assert watch.pipeline.summary.encoded == 40
@@ -133,7 +187,7 @@ def test_slowly_written_file_is_indexed_once_when_complete(live):
             fh.flush()
             time.sleep(SETTLE / 3)
     wait_for(lambda: embedded(lib, target))
-    assert watch.pipeline.wait_idle(5)
+    settled(watch)
     assert lib.catalog.file_by_path(str(target))["size"] == len(data)
     assert watch.pipeline.summary.failed == []
     assert [e.kind for e in events if e.path == str(target)] == ["indexed"]
@@ -143,9 +197,10 @@ def test_temporary_and_partial_files_are_ignored_until_renamed(live):
     lib, folder, watch, _ = live
     partial = write_image(folder / "download.png.part", 3, fmt="PNG")
     write_image(folder / ".hidden" / "x.png", 4)
-    time.sleep(SETTLE * 3)
-    assert watch.pipeline.wait_idle(5)
-    assert lib.catalog.counts()["files"] == 0
+    marker = write_image(folder / "marker.png", 5)  # its events come after theirs
+    wait_for(lambda: embedded(lib, marker), what="the marker indexed")
+    settled(watch)
+    assert lib.catalog.paths_under(str(folder)) == [str(marker)]
     final = folder / "download.png"
     partial.rename(final)
     wait_for(lambda: embedded(lib, final), what="renamed download indexed")
@@ -156,7 +211,7 @@ def test_burst_of_2000_files_all_indexed_none_twice(live):
     for i in range(2000):
         write_image(folder / f"d{i // 500}" / f"burst{i:04d}.png", i, size=(16, 16))
     wait_for(lambda: lib.catalog.counts()["vectors"] == 2000, timeout=120, what="2000 vectors")
-    assert watch.pipeline.wait_idle(10)
+    settled(watch)
     counts = lib.catalog.counts()
     assert counts["files"] == 2000 and counts["vectors"] == 2000
     assert watch.pipeline.summary.encoded == 2000
@@ -211,8 +266,9 @@ def test_pause_holds_work_and_resume_finishes_it(live):
     lib, folder, watch, _ = live
     watch.pipeline.pause()
     path = write_image(folder / "held.png", 1)
-    time.sleep(SETTLE * 4)
-    assert not embedded(lib, path)
+    wait_for(lambda: watch.pipeline.progress.total == 1, what="the file queued")
+    assert not watch.pipeline.wait_idle(SETTLE * 4)  # held: it would return once written
+    assert watch.pipeline.progress.done == 0 and not embedded(lib, path)
     assert watch.pipeline.progress.as_dict()["paused"]
     watch.pipeline.resume()
     wait_for(lambda: embedded(lib, path))
@@ -228,12 +284,13 @@ def test_changes_while_closed_are_reconciled_on_start(library, tmp_path):
     write_image(folder / "added.png", 2)
     watch = library.watch(settle=SETTLE)
     try:
-        wait_for(lambda: embedded(library, folder / "added.png"), what="added while closed")
-        wait_for(lambda: watch.pipeline.summary.moved == 1, what="rename while closed")
+        assert watch.reconciled.wait(20)
     finally:
         watch.stop()
+    assert embedded(library, folder / "added.png")
+    assert library.catalog.file_by_path(str(keep)) is None
     assert vector_of(library, folder / "kept.png") == vid
-    assert watch.pipeline.summary.encoded == 1
+    assert (watch.pipeline.summary.moved, watch.pipeline.summary.encoded) == (1, 1)
 
 
 def test_unreadable_folder_is_reported_and_the_rest_indexed(library, tmp_path, monkeypatch):
@@ -264,12 +321,7 @@ def test_unreadable_folder_is_reported_and_the_rest_indexed(library, tmp_path, m
 
 
 def test_falls_back_to_polling_when_native_events_fail(library, tmp_path, monkeypatch):
-    import watchdog.observers
-
-    def no_inotify(*args, **kwargs):
-        raise OSError(28, "inotify watch limit reached")
-
-    monkeypatch.setattr(watchdog.observers.Observer, "schedule", no_inotify)
+    no_inotify(monkeypatch)
     folder = tmp_path / "share"
     folder.mkdir()
     library.add_folder(folder)
@@ -295,25 +347,22 @@ def test_copy_of_tree_into_library_is_indexed(live, tmp_path):
     wait_for(lambda: watch.pipeline.summary.encoded == 5, what="moved-in folder indexed")
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify")
 def test_lost_events_are_caught_by_rescans_even_during_a_backlog(live, monkeypatch):
-    import logging
-
     lib, folder, watch, events = live
-    lost = logging.getLogger("watchdog.observers.inotify_c")
-    monkeypatch.setattr(watch.watcher, "handle", lambda event: None)  # the kernel drops events
+    monkeypatch.setattr(watch.watcher, "handle", lambda event: None)  # only a rescan sees files
     watch.pipeline.pause()  # a long backlog: the first rescan's files stay queued
-    for i in range(30):
-        write_image(folder / f"a{i:02d}.png", i, size=(16, 16))
-    lost.warning("Inotify queue overflowed; filesystem events were lost")
-    wait_for(lambda: watch.pipeline.progress.total >= 30, what="first rescan queued")
-    for i in range(30):
-        write_image(folder / f"b{i:02d}.png", 100 + i, size=(16, 16))
-    lost.warning("Inotify queue overflowed; filesystem events were lost")
-    wait_for(lambda: watch.pipeline.progress.total >= 60, what="second rescan queued")
+    for batch, first in (("a", 0), ("b", 100)):
+        for i in range(30):
+            write_image(folder / f"{batch}{i:02d}.png", first + i, size=(16, 16))
+        overflow_the_kernel_queue(folder, monkeypatch)
+        queued = 30 if batch == "a" else 60
+        wait_for(lambda n=queued: watch.pipeline.progress.total == n, what=f"{batch} rescanned")
     watch.pipeline.resume()
     wait_for(lambda: lib.catalog.counts()["vectors"] == 60, what="all 60 indexed")
     assert watch.pipeline.summary.encoded == 60
-    assert any(e.kind == "notice" and "lost" in e.detail for e in events)
+    rescans = [e for e in events if e.kind == "notice" and "lost" in e.detail]
+    assert len(rescans) == 2
 
 
 def test_edit_then_rename_reads_the_new_content(live):
@@ -369,9 +418,12 @@ def test_file_deleted_while_queued_leaves_no_ghost_row(live):
     path = write_image(folder / "queued.png", 1)
     wait_for(lambda: watch.pipeline.progress.total == 1, what="queued")
     path.unlink()
-    time.sleep(watch.watcher.grace + 0.5)  # the removal runs before the job does
+    wait_for(lambda: watch.watcher.idle, what="the removal handed to the writer")
+    writes_done(watch)  # the removal ran (and found no row) before the job does
+    assert watch.pipeline.progress.done == 0
     watch.pipeline.resume()
     assert watch.pipeline.wait_idle(10)
+    assert watch.pipeline.progress.done == 1
     assert lib.catalog.file_by_path(str(path)) is None
 
 
@@ -384,7 +436,7 @@ def test_quitting_during_reconcile_keeps_renamed_files(library, tmp_path):
     (folder / "trip").rename(folder / "holiday")  # renamed while the app was closed
     watch = library.watch(settle=SETTLE)
     watch.pipeline.pause()  # quit before the reconcile's moves are written
-    time.sleep(0.5)
+    wait_for(lambda: watch.pipeline.progress.total == 30, what="the reconcile's jobs queued")
     watch.stop()
     assert library.catalog.counts()["vectors"] == 30
     summary = library.index()
@@ -393,8 +445,6 @@ def test_quitting_during_reconcile_keeps_renamed_files(library, tmp_path):
 
 
 def test_missing_or_vanishing_library_folder_keeps_its_files(library, tmp_path, monkeypatch):
-    import watchdog.observers
-
     folder, away = tmp_path / "share", tmp_path / "share-offline"
     for i in range(3):
         write_image(folder / f"s{i}.png", i)
@@ -409,16 +459,16 @@ def test_missing_or_vanishing_library_folder_keeps_its_files(library, tmp_path, 
     assert library.catalog.counts()["files"] == 3
     away.rename(folder)
 
-    def no_inotify(*args, **kwargs):
-        raise OSError(28, "inotify watch limit reached")
-
-    monkeypatch.setattr(watchdog.observers.Observer, "schedule", no_inotify)
-    watch = library.watch(settle=SETTLE)  # polled, like a network share
+    no_inotify(monkeypatch)
+    progress = Progress()
+    missing = threading.Event()
+    progress.event_listeners.append(lambda e: e.detail == MISSING_FOLDER and missing.set())
+    watch = library.watch(progress, settle=SETTLE)  # polled, like a network share
     try:
-        assert watch.reconciled.wait(10)
+        assert watch.reconciled.wait(10) and not missing.is_set()
         folder.rename(away)  # the share goes offline while watched
-        time.sleep(watch.watcher.grace + 3)
-        assert watch.pipeline.wait_idle(5)
+        assert missing.wait(20), "the watcher never noticed the folder go"
+        settled(watch)
     finally:
         watch.stop()
     assert library.catalog.counts()["files"] == 3

@@ -34,8 +34,9 @@ from PIL import Image, ImageDraw, ImageFont
 from mediasift.bench.data import bench_settings, photo
 from mediasift.catalog import Catalog
 from mediasift.index.vectors import VectorIndex
-from mediasift.library import Library, LibraryError, Watch
+from mediasift.library import Library, LibraryError
 from mediasift.pipeline.progress import Event, Progress
+from mediasift.pipeline.watcher import Watch
 from mediasift.search.engine import VectorSignal, nearest
 
 log = logging.getLogger(__name__)

@@ -100,6 +100,7 @@ class Catalog:
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
         self._depth = 0  # transaction nesting of the thread holding the lock
+        self._released: set[str] = set()  # content hashes of rows deleted (see released_hashes)
 
     def close(self) -> None:
         with self._lock:
@@ -202,6 +203,13 @@ class Catalog:
         rows = self._rows("SELECT path FROM files WHERE path >= ? AND path < ?", under(folder))
         return [r["path"] for r in rows]
 
+    def files_within(self, path: str) -> list[dict]:
+        """(id, path) rows of the file at ``path`` and of every file under it (a folder)."""
+        return self._rows(
+            "SELECT id, path FROM files WHERE path = ? OR (path >= ? AND path < ?)",
+            (path, *under(path)),
+        )
+
     def file_by_id(self, file_id: int) -> dict | None:
         rows = self._rows("SELECT * FROM files WHERE id = ?", (file_id,))
         return rows[0] if rows else None
@@ -266,11 +274,18 @@ class Catalog:
             return cur.rowcount, gone
 
     def delete_files(self, file_ids: Iterable[int]) -> list[int]:
-        """Delete files (segments, vectors and stages cascade); returns the vector ids removed."""
+        """Delete files (segments, vectors and stages cascade); returns the vector ids removed.
+        Their content hashes are noted for ``released_hashes``."""
         ids = list(file_ids)
         gone: list[int] = []
         with self.transaction() as conn:
             for chunk, marks in _in_chunks(ids):
+                self._released.update(
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT hash FROM files WHERE id IN ({marks}) AND hash IS NOT NULL", chunk
+                    )
+                )
                 gone += [
                     r[0]
                     for r in conn.execute(
@@ -282,6 +297,22 @@ class Catalog:
                 conn.execute(f"DELETE FROM files WHERE id IN ({marks})", chunk)
                 conn.execute(f"DELETE FROM name_fts WHERE rowid IN ({marks})", chunk)
         return gone
+
+    def released_hashes(self) -> set[str]:
+        """The content hashes of the rows deleted since the last call (rows of a transaction
+        rolled back included: ask ``held_hashes`` which are really unused)."""
+        with self._lock:
+            released, self._released = self._released, set()
+        return released
+
+    def held_hashes(self, digests: Iterable[str]) -> set[str]:
+        """Those of ``digests`` that some file row holds."""
+        held: set[str] = set()
+        for chunk, marks in _in_chunks(list(digests)):
+            held.update(r[0] for r in self.tuples(
+                f"SELECT DISTINCT hash FROM files WHERE hash IN ({marks})", chunk
+            ))  # fmt: skip
+        return held
 
     def copy_work(self, src_file_id: int, dst_file_id: int) -> dict[int, list[int]]:
         """Give an identical copy the segments, vectors and stages of its twin; returns the

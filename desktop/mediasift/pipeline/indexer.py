@@ -1,22 +1,25 @@
 """Reconciling library folders with the catalog: the one-shot ``index`` run, and the scan a
-watcher runs at start and after lost events.
+watch runs at start, for a folder added and after lost events (pipeline.watcher).
 
 A fast scan (size + mtime) finds new, changed and not-yet-embedded files and submits them to
-the pipeline; unchanged files cost one stat. Rows whose files are gone are removed only after
-the submitted files are written, so a file renamed while the app was closed is matched to its
-old row by content hash (a path update) before that row could be taken for a deletion.
+the pipeline; unchanged files cost one stat. It runs on the writer thread, so it compares the
+disk with a catalog no write is changing. Rows whose files are gone are removed only once the
+pipeline is idle, so a file renamed while the app was closed is matched to its old row by
+content hash (a path update) before that row could be taken for a deletion.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from mediasift.catalog import FileState
-from mediasift.pipeline.engine import BACKLOG, OCR_KINDS, IndexSummary, Pipeline
-from mediasift.pipeline.probe import OCR, TEXT, Job, embed_stage, text_stage
+from mediasift.pipeline.engine import BACKLOG, Pipeline
+from mediasift.pipeline.probe import TEXT, Job, embed_stage, text_stage
 from mediasift.pipeline.scanner import MISSING_FOLDER, Problem, root_available, scan
+from mediasift.pipeline.writer import IndexSummary, reading_stages
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +66,8 @@ def plan(pipeline: Pipeline, folders: list[dict]) -> tuple[list[Job], list[FileS
 def _later_stages(pipeline: Pipeline) -> list[tuple[str, set[int]]]:
     """(stage, ids of indexed files still wanting it) for the stages this pipeline can do."""
     catalog, later = pipeline.catalog, []
-    if pipeline.work.ocr is not None:
-        later.append((OCR, catalog.file_ids_wanting_stage(OCR, OCR_KINDS)))
+    for stage, kinds in reading_stages(pipeline.work).items():
+        later.append((stage, catalog.file_ids_wanting_stage(stage, kinds)))
     if pipeline.text_space_id is not None:
         later.append(
             (TEXT, catalog.file_ids_with_unembedded_text(text_stage(pipeline.text_space_id)))
@@ -72,37 +75,22 @@ def _later_stages(pipeline: Pipeline) -> list[tuple[str, set[int]]]:
     return later
 
 
-def remove_missing(pipeline: Pipeline, missing: list[FileState]) -> None:
-    """Rows not seen on disk, and not claimed by a move meanwhile, leave catalog and index."""
-    for state in missing:
-        if pipeline.stopping:  # quitting: queued moves were dropped, so decide nothing now
-            return
-        row = pipeline.catalog.file_by_id(state.id)
-        if row is not None and row["path"] == state.path and pipeline.gone(state.path):
-            pipeline.remove(state.path)
-
-
-def submit_changes(pipeline: Pipeline, folders: list[dict]) -> list[FileState]:
-    """Scan and queue what changed; returns the rows not seen on disk, to remove later."""
+def reconcile(
+    pipeline: Pipeline, folders: list[dict], then: Callable[[], None] | None = None
+) -> None:
+    """Writer thread (``pipeline.call``): queue what changed in these folders; once all of it
+    is written, the rows still missing leave the library, then ``then`` is called."""
     jobs, missing = plan(pipeline, folders)
     log.info("Reconcile: %d jobs, %d files unchanged", len(jobs), pipeline.summary.unchanged)
     for job in jobs:
         pipeline.submit(job, BACKLOG)
-    return missing
 
+    def settle() -> None:
+        pipeline.writer.remove_missing(missing)
+        if then is not None:
+            then()
 
-def remove_when_idle(pipeline: Pipeline, missing: list[FileState], cancelled=lambda: False) -> None:
-    """Once the queued files are written (moves matched), remove the rows still missing."""
-    while not pipeline.wait_idle(0.2):
-        if cancelled() or pipeline.stopping:
-            return
-    pipeline.call(lambda: remove_missing(pipeline, missing))
-    pipeline.wait_idle()
-
-
-def reconcile(pipeline: Pipeline, folders: list[dict], cancelled=lambda: False) -> None:
-    """Bring the catalog in line with the folders on disk through a running pipeline."""
-    remove_when_idle(pipeline, submit_changes(pipeline, folders), cancelled)
+    pipeline.when_idle(settle)
 
 
 def run_once(pipeline: Pipeline, folders: list[dict]) -> IndexSummary:
@@ -110,7 +98,10 @@ def run_once(pipeline: Pipeline, folders: list[dict]) -> IndexSummary:
     started = time.monotonic()
     pipeline.start()
     try:
-        reconcile(pipeline, folders, lambda: pipeline.progress.cancelled)
+        pipeline.call(lambda: reconcile(pipeline, folders))
+        while not pipeline.wait_idle(0.2):
+            if pipeline.progress.cancelled:
+                break
     finally:
         pipeline.stop()
     summary = pipeline.summary

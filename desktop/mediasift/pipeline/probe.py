@@ -1,10 +1,11 @@
 """Per-file work done in the decode pool, one stage of one file per job.
 
 READ: sniff, hash, decode an image or read a document's pages (text, and each page rendered
-at the model's size), thumbnail, prepare for the visual model, cut text into chunks. OCR: read
-the text inside an image (a later, cheaper-to-skip stage). TEXT: chunk text already stored, for
-a text model that arrived later. It reads the catalog but never writes it: the writer decides
-what the outcome means. Every failure becomes an Outcome with a reason, never a raise.
+at the model's size), make the thumbnail, prepare for the visual model, cut text into chunks.
+OCR: read the text inside an image (a later, cheaper-to-skip stage). TEXT: chunk text already
+stored, for a text model that arrived later. It reads the catalog but writes nothing, not even
+the thumbnail: the writer decides what the outcome means (pipeline.writer). Every failure
+becomes an Outcome with a reason, never a raise.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from mediasift.media.errors import MediaError
 from mediasift.media.image import decode_image, looks_like_screenshot
 from mediasift.media.kinds import claims_media, sniff_kind, unsupported_reason
 from mediasift.media.layout import blocks
-from mediasift.media.thumbs import THUMB_SIDE, save_thumbnail
+from mediasift.media.thumbs import THUMB_SIDE, thumbnail_jpeg
 
 if TYPE_CHECKING:
+    from mediasift.media.audio import AudioInfo
     from mediasift.media.ocr import OcrEngine
     from mediasift.models.encoder import Encoder
     from mediasift.models.text import TextEncoder
+    from mediasift.pipeline.speech import Speech
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,9 @@ OCR_ORD = 1
 _SEGMENT_FIELDS = ("ord", "kind", "label", "text", "start", "end", "lines")
 
 
-READ, OCR, TEXT = "read", "ocr", "text"
+READ, OCR, TEXT, SPEECH = "read", "ocr", "text", "speech"
+#: Transcript chunks follow a clip's scenes in its segment order (a clip has fewer scenes).
+TRANSCRIPT_ORD = 100_000
 
 
 @dataclass
@@ -87,6 +92,8 @@ class Outcome:
     #: The text is stored now and embedded by a TEXT job after: its words are searchable
     #: before the text model has read it (~1 s sooner for a dense screenshot on 2 cores).
     embed_later: bool = False
+    #: The file's thumbnail as JPEG bytes, written with its row under its content hash.
+    thumbnail: bytes | None = None
 
     @property
     def needs_model(self) -> bool:
@@ -95,7 +102,8 @@ class Outcome:
 
 @dataclass
 class Workers:
-    """What the decode pool needs: the catalog (read only), the models, the readers' bounds."""
+    """What the pipeline works with: the catalog and the thumbnail cache (which only its
+    writer changes), the models, the readers' bounds."""
 
     catalog: Catalog
     thumbs: Path
@@ -103,6 +111,7 @@ class Workers:
     space_id: int | None = None
     text_encoder: TextEncoder | None = None
     ocr: OcrEngine | None = None
+    speech: Speech | None = None
     max_pages: int = 500
     document_seconds: float = 60.0
 
@@ -140,6 +149,8 @@ def probe(job: Job, work: Workers) -> Outcome:
             return _read_text_in_image(job, work)
         if job.stage == TEXT:
             return _chunk_stored_text(job, work)
+        if job.stage == SPEECH:
+            return _transcribe(job, work)
         if job.file_id is None and not job.force_decode and already_done(work, job):
             return Outcome(job, "unchanged")
         kind = sniff_kind(path)
@@ -152,7 +163,7 @@ def probe(job: Job, work: Workers) -> Outcome:
             and work.catalog.twin_with_vector(digest, work.space_id) is not None
         ):
             return Outcome(job, "reuse", digest=digest, kind=kind)
-        read = _read_image if kind == "image" else _read_document
+        read = _READERS.get(kind, _read_document)
         return read(job, work, path, kind, digest)
     except FileNotFoundError:
         return Outcome(job, "vanished")
@@ -181,29 +192,93 @@ def _not_readable(job: Job, path: Path) -> Outcome:
 def _read_image(job: Job, work: Workers, path: Path, kind: str, digest: str) -> Outcome:
     encoder = work.encoder
     decoded = decode_image(path, max(encoder.image_size if encoder else 0, THUMB_SIDE))
-    save_thumbnail(decoded.image, work.thumbs, digest)
     facts = {"width": decoded.width, "height": decoded.height, "captured_at": decoded.captured_at}
     if looks_like_screenshot(path.name, decoded):
         kind = "screenshot"
     payload = encoder.prepare_image(decoded.image) if encoder else None
     piece = Piece(Segment(0, "image"), payload=payload)
-    return Outcome(job, "decoded", digest=digest, kind=kind, facts=facts, pieces=[piece])
+    return Outcome(job, "decoded", digest=digest, kind=kind, facts=facts, pieces=[piece],
+                   thumbnail=thumbnail_jpeg(decoded.image))  # fmt: skip
 
 
 def _read_document(job: Job, work: Workers, path: Path, kind: str, digest: str) -> Outcome:
     encoder = work.encoder
     side = max(encoder.image_size if encoder else 0, THUMB_SIDE)
     document = read_document(path, kind, side, work.max_pages, work.document_seconds)
-    pieces = []
+    pieces, thumbnail = [], None
     for page in document.pages:
-        if page.image is not None and not pieces:
-            save_thumbnail(page.image, work.thumbs, digest)
+        if page.image is not None and not pieces:  # the first page shows the document
+            thumbnail = thumbnail_jpeg(page.image)
         payload = encoder.prepare_image(page.image) if encoder and page.image else None
         segment = Segment(page.index, page.kind, label=page.title, text=page.text or None)
         pieces.append(Piece(segment, payload=payload, chunks=_chunks(work, page.text)))
     facts = {"pages": document.page_count}
     return Outcome(job, "decoded", digest=digest, kind=kind, facts=facts, pieces=pieces,
-                   notice=document.notice)  # fmt: skip
+                   notice=document.notice, thumbnail=thumbnail)  # fmt: skip
+
+
+def _read_video(job: Job, work: Workers, path: Path, kind: str, digest: str) -> Outcome:
+    """One segment per scene, embedded from its middle frame; the sound is a SPEECH job's.
+    An MP4 with sound but no picture is a recording."""
+    from mediasift.media.video import cut_scenes, poster_frame, probe_video
+
+    try:
+        info = probe_video(path)
+    except MediaError:
+        if probe_audio_or_none(path) is None:
+            raise
+        return _read_audio(job, work, path, "audio", digest)
+    encoder = work.encoder
+    side = max(encoder.image_size if encoder else 0, THUMB_SIDE)
+    pieces = []
+    for number, scene in enumerate(cut_scenes(path, max_side=side)):
+        frame = scene.frames[len(scene.frames) // 2]
+        segment = Segment(number, "scene", start=round(scene.start, 2), end=round(scene.end, 2))
+        pieces.append(Piece(segment, payload=encoder.prepare_image(frame) if encoder else None))
+    facts = {"width": info.width, "height": info.height, "duration": info.duration}
+    return Outcome(job, "decoded", digest=digest, kind=kind, facts=facts, pieces=pieces,
+                   thumbnail=thumbnail_jpeg(poster_frame(path)))  # fmt: skip
+
+
+def _read_audio(job: Job, work: Workers, path: Path, kind: str, digest: str) -> Outcome:
+    """A recording's READ: what it is and its waveform; its words come with SPEECH."""
+    from mediasift.media.audio import probe_audio, waveform_thumbnail
+
+    info = probe_audio(path)
+    return Outcome(job, "decoded", digest=digest, kind=kind, facts={"duration": info.duration},
+                   thumbnail=thumbnail_jpeg(waveform_thumbnail(path)))  # fmt: skip
+
+
+def probe_audio_or_none(path: Path) -> AudioInfo | None:
+    """What the file's sound is, or None when it has none that can be read."""
+    from mediasift.media.audio import probe_audio
+
+    try:
+        return probe_audio(path)
+    except MediaError:
+        return None
+
+
+def _transcribe(job: Job, work: Workers) -> Outcome:
+    """What is said in a clip or recording, as timed transcript segments whose text a TEXT job
+    embeds after (the words are searchable first)."""
+    from mediasift.media.transcribe import SpeechModelUnavailable
+
+    if work.speech is None or _current_row(job, work) is None:
+        return Outcome(job, "stale")
+    if probe_audio_or_none(Path(job.path)) is None:
+        return Outcome(job, "decoded")  # a clip without sound: nothing to hear
+    try:
+        chunks = work.speech.transcribe(Path(job.path))
+    except SpeechModelUnavailable:
+        return Outcome(job, "stale")  # said once by Speech; the stage stays to do
+    pieces = [
+        Piece(Segment(TRANSCRIPT_ORD + i, "transcript", start=round(chunk.start, 2),
+                      end=round(chunk.end, 2), text="\n".join(s for s, _, _ in chunk.sentences),
+                      lines=[[s, round(a, 2), round(b, 2)] for s, a, b in chunk.sentences]))
+        for i, chunk in enumerate(chunks)
+    ]  # fmt: skip
+    return Outcome(job, "decoded", pieces=pieces, embed_later=bool(pieces))
 
 
 def _chunks(work: Workers, text: str | None, kind: str = "page") -> list[tuple[str, int, int]]:
@@ -212,14 +287,15 @@ def _chunks(work: Workers, text: str | None, kind: str = "page") -> list[tuple[s
     Paragraphs (blank-line apart) are never packed together. Text read in an image is also
     embedded line by line: a short message among window clutter is matched on its own, where
     one vector for its whole block let the clutter dilute it (measured: recall@1 0.93 by
-    block, ``mediasift bench retrieval``).
+    block, ``mediasift bench retrieval``). A transcript is embedded sentence by sentence too,
+    so a hit is placed at the sentence's time.
     """
     if work.text_encoder is None or not text or not text.strip():
         return []
     pieces, offset = [], 0
     for paragraph in text.split("\n\n"):
         spans = work.text_encoder.chunk_spans(paragraph)
-        if kind == "ocr":
+        if kind in ("ocr", "transcript"):  # a line of a screen, a sentence of speech
             spans = _line_spans(paragraph) + spans
         pieces += [(paragraph[a:b], offset + a, offset + b) for a, b in dict.fromkeys(spans)]
         offset += len(paragraph) + 2
@@ -272,3 +348,6 @@ def _chunk_stored_text(job: Job, work: Workers) -> Outcome:
         for row in work.catalog.segments(job.file_id, with_text=True)
     ]
     return Outcome(job, "decoded", pieces=pieces)
+
+
+_READERS = {"image": _read_image, "video": _read_video, "audio": _read_audio}

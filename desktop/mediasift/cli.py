@@ -35,7 +35,9 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument("--folder", help="only files under this folder")
     parser.add_argument(
-        "--kind", action="append", help="only this kind: image, screenshot, pdf, slides"
+        "--kind",
+        action="append",
+        help="only this kind: image, screenshot, pdf, slides, video, audio",
     )
     parser.add_argument("--after", type=_date, help="taken on or after YYYY-MM-DD")
     parser.add_argument("--before", type=_date, help="taken before YYYY-MM-DD")
@@ -44,10 +46,12 @@ def _add_search_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mediasift",
-        description="Find your own images, screenshots, slide decks and PDFs by describing them.",
+        description="Find your own images, screenshots, slide decks, PDFs, clips and recordings "
+        "by describing them.",
     )
     parser.add_argument("--model", help="hub id or local folder of the visual embedding model")
     parser.add_argument("--text-model", help="hub id or local folder of the text embedding model")
+    parser.add_argument("--speech-model", help="hub id or local folder of the speech model")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -71,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         "search",
         help="find files by a description",
         description="Find files by what they show, say or are called. Query syntax: "
-        'kind:slides|pdf|screenshot|image  before:2024-06  after:2024-01-15  in:FOLDER  "exact '
-        'phrase"  -word (exclude)  name:PART',
+        "kind:slides|pdf|screenshot|image|video|audio  before:2024-06  after:2024-01-15  "
+        'in:FOLDER  "exact phrase"  -word (exclude)  name:PART',
     )
     search.add_argument("query")
     _add_search_options(search)
@@ -376,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
         settings.model = args.model
     if args.text_model:
         settings.text_model = args.text_model
+    if args.speech_model:
+        settings.speech_model = args.speech_model
     if args.command in ("search", "similar") and settings.threads is None:
         settings.threads = 1  # a search alone: one query, one thread (see Settings.threads)
     from mediasift.library import Library, LibraryError

@@ -21,6 +21,7 @@ APP_NAME = "MediaSift"
 HOME_ENV = "MEDIASIFT_HOME"
 MODEL_ENV = "MEDIASIFT_MODEL"
 TEXT_MODEL_ENV = "MEDIASIFT_TEXT_MODEL"
+SPEECH_MODEL_ENV = "MEDIASIFT_SPEECH_MODEL"
 CACHE_ENV = "MEDIASIFT_CACHE"
 
 
@@ -69,6 +70,10 @@ class Settings:
     pause_on_battery: bool = True
     #: Read text inside images (screenshots, photos of documents) with OCR.
     ocr: bool = True
+    #: Transcribe speech in recordings and clips (a later stage than their pictures).
+    transcribe: bool = True
+    #: The speech model (faster-whisper): a hub id or a local folder; None picks by device.
+    speech_model: str | None = None
     #: Keep indexing after the window closes, and start the indexer at login.
     background: bool = False
     #: Pages or slides read from one document; the rest is skipped with a notice.
@@ -112,4 +117,6 @@ class Settings:
             settings.model = os.environ[MODEL_ENV]
         if os.environ.get(TEXT_MODEL_ENV):
             settings.text_model = os.environ[TEXT_MODEL_ENV]
+        if os.environ.get(SPEECH_MODEL_ENV):
+            settings.speech_model = os.environ[SPEECH_MODEL_ENV]
         return settings

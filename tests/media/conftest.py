@@ -32,12 +32,6 @@ def speech_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def whisper_model(tmp_path_factory) -> Path:
-    """The real Whisper base, joined from its two packaged parts."""
-    return speech.whisper_base_folder(tmp_path_factory.mktemp("whisper"))
-
-
-@pytest.fixture(scope="session")
 def memo_wav(speech_dir) -> Memo:
     path = speech_dir / "memo.wav"
     starts = speech.memo(MEMO_SENTENCES, path, pauses=MEMO_PAUSES)

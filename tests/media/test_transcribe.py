@@ -14,8 +14,8 @@ from mediasift.media.transcribe import (
     Chunk,
     SpeechModelUnavailable,
     Transcriber,
-    default_speech_model,
 )
+from mediasift.models.registry import default_speech_model
 
 
 @pytest.fixture(scope="session")

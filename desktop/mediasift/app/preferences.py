@@ -54,6 +54,8 @@ class PreferencesDialog(QDialog):
 
         self.ocr = QCheckBox("Read text inside images (screenshots, photos of documents)")
         self.ocr.setChecked(settings.ocr)
+        self.transcribe = QCheckBox("Transcribe speech in recordings and clips")
+        self.transcribe.setChecked(settings.transcribe)
         self.throttle = QCheckBox("Use one core, to leave the computer usable while indexing")
         self.throttle.setChecked(settings.throttle)
         self.battery = QCheckBox("Pause indexing on battery")
@@ -64,15 +66,20 @@ class PreferencesDialog(QDialog):
             settings.model or "", placeholderText="the default for this computer"
         )
         self.text_model = QLineEdit(settings.text_model or "", placeholderText="all-MiniLM-L6-v2")
-        for field in (self.model, self.text_model):
+        self.speech_model = QLineEdit(
+            settings.speech_model or "", placeholderText="Whisper, sized for this computer"
+        )
+        for field in (self.model, self.text_model, self.speech_model):
             field.setToolTip("A model id on the Hugging Face hub, or a local folder")
         form = QFormLayout()
         form.addRow(self.ocr)
+        form.addRow(self.transcribe)
         form.addRow(self.throttle)
         form.addRow(self.battery)
         form.addRow(self.background)
         form.addRow("Visual model", self.model)
         form.addRow("Text model", self.text_model)
+        form.addRow("Speech model", self.speech_model)
         indexing_box = QGroupBox("Indexing")
         indexing_box.setLayout(form)
 
@@ -112,5 +119,7 @@ class PreferencesDialog(QDialog):
             background=self.background.isChecked(),
             model=self.model.text().strip() or None,
             text_model=self.text_model.text().strip() or None,
+            transcribe=self.transcribe.isChecked(),
+            speech_model=self.speech_model.text().strip() or None,
         )
         super().accept()

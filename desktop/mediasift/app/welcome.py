@@ -15,22 +15,25 @@ from mediasift.models.registry import (
     DEFAULT_CPU_MODEL,
     DEFAULT_CUDA_MODEL,
     DEFAULT_TEXT_MODEL,
+    default_speech_model,
     get_spec,
 )
 
 TITLE = "<h2>Find your files by describing them</h2>"
 INTRO = (
-    "Choose the folders to search: pictures, screenshots, slide decks, PDFs. MediaSift reads "
+    "Choose the folders to search: pictures, screenshots, slide decks, PDFs, clips and "
+    "recordings. MediaSift reads "
     "them on this computer and keeps up as they change; your files are never modified."
 )
-#: Folders suggested when they exist, and whether they start ticked. Clips and recordings are
-#: not searched yet, so their folders start unticked.
+#: Folders suggested when they exist, and whether they start ticked. A music collection starts
+#: unticked: songs are rarely what people describe, and listening through thousands of them for
+#: speech costs hours of processor time.
 _SUGGESTED = (
     ("Pictures", platformdirs.user_pictures_dir, True),
     ("Screenshots", lambda: str(Path(platformdirs.user_pictures_dir()) / "Screenshots"), True),
     ("Desktop", platformdirs.user_desktop_dir, True),
     ("Documents", platformdirs.user_documents_dir, True),
-    ("Videos", platformdirs.user_videos_dir, False),
+    ("Videos", platformdirs.user_videos_dir, True),
     ("Music", platformdirs.user_music_dir, False),
 )
 
@@ -58,10 +61,13 @@ def models_text(settings: Settings) -> str:
     described = spec.note if spec else visual
     text = settings.text_model or DEFAULT_TEXT_MODEL
     device = "an NVIDIA GPU" if gpu else "the processor (no NVIDIA GPU found)"
+    speech = settings.speech_model or default_speech_model("cuda" if gpu else "cpu")
+    speech_size = "~1.6 GB" if gpu else "~150 MB"
+    said = f"Speech with {Path(speech).name} ({speech_size})<br>" if settings.transcribe else ""
     return (
         f"Looks are read on {device} with {described}<br>"
-        f"Meaning with {Path(text).name} (~90 MB). Models download once, on first use; "
-        "file names and words are searchable without them."
+        f"Meaning with {Path(text).name} (~90 MB)<br>{said}"
+        "Models download once, on first use; file names and words are searchable without them."
     )
 
 

@@ -49,7 +49,10 @@ HINT = (
     "<p>Or drop or paste an image here to find ones that look like it.</p>"
 )
 #: The kind chips: the core's kinds, as people call them.
-KINDS = {"image": "Images", "screenshot": "Screenshots", "slides": "Slides", "pdf": "PDFs"}
+KINDS = {
+    "image": "Images", "screenshot": "Screenshots", "slides": "Slides", "pdf": "PDFs",
+    "video": "Clips", "audio": "Recordings",
+}  # fmt: skip
 #: The date choices, in days back (0: any time).
 SINCE = {"Any time": 0, "Past week": 7, "Past month": 31, "Past year": 366}
 #: Results added to the grid each time its end is reached.

@@ -89,6 +89,13 @@ def _gui(args: argparse.Namespace) -> int:
     return 0
 
 
+def _media(args: argparse.Namespace) -> int:
+    from mediasift.bench.media import bench_media
+
+    _report(args, bench_media(args.minutes, args.memos))
+    return 0
+
+
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="measure indexing and query speed")
     bsub = bench.add_subparsers(dest="bench", required=True)
@@ -139,6 +146,11 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     gui.add_argument("--runs", type=int, default=20, help="first paints, and queries typed")
     gui.add_argument("--burst", type=int, default=2000, help="files dropped for the indexer")
     gui.add_argument("--keep", type=Path, help="build the library here once, and reuse it")
+    media = bench_command(
+        "media", "clips and recordings: scene cuts, transcription, spoken-phrase search", _media
+    )
+    media.add_argument("--minutes", type=int, default=60, help="length of the 1080p video")
+    media.add_argument("--memos", type=int, default=6, help="voice memos spoken by espeak-ng")
     retrieval.add_argument("--screenshots", type=int, default=120)
     retrieval.add_argument("--distractors", type=int, default=200)
     retrieval.add_argument("--keep", type=Path, help="build the set and library in this folder")

@@ -128,6 +128,10 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO name_fts(rowid, name, folder) SELECT id, ms_name(path), ms_folder(path) FROM files;
     """,
+    # 4: clips and recordings: their length in seconds.
+    """
+    ALTER TABLE files ADD COLUMN duration REAL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

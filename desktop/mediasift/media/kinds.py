@@ -30,6 +30,10 @@ IMAGE_SUFFIXES = {
     ".jpg", ".jpeg", ".jpe", ".png", ".apng", ".gif", ".webp", ".bmp", ".dib",
     ".tif", ".tiff", ".heic", ".heif", ".avif",
 }  # fmt: skip
+#: Clips and recordings, by their container's magic bytes (PyAV reads them; an MP4 that holds
+#: only sound is found to be a recording when it is read).
+VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ogv", ".mpg", ".mpeg", ".3gp"}
+AUDIO_SUFFIXES = {".mp3", ".m4a", ".aac", ".wav", ".flac", ".ogg", ".oga", ".opus", ".aiff"}
 #: Names that promise a document. ``.key`` and ``.ppt`` are claimed only so that they are
 #: reported with :func:`unsupported_reason` instead of being silently skipped.
 DOCUMENT_SUFFIXES = {".pdf", ".pptx", ".ppsx", ".odp", ".key", ".ppt"}
@@ -52,7 +56,8 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, EOFError, NotImplemen
 
 
 def sniff_kind(path: Path) -> str | None:
-    """'image', 'pdf' or 'slides' for content MediaSift reads; None for anything else.
+    """'image', 'pdf', 'slides', 'video' or 'audio' for content MediaSift reads; None for
+    anything else.
 
     Raises OSError when the file cannot be opened (the caller reports it).
     """
@@ -61,6 +66,8 @@ def sniff_kind(path: Path) -> str | None:
         found = filetype.guess(head)
         if found is not None and found.mime in IMAGE_MIMES:
             return "image"
+        if found is not None and found.mime.split("/")[0] in ("video", "audio"):
+            return found.mime.split("/")[0]
         if b"%PDF-" in head[:_PDF_HEADER_WINDOW]:
             return "pdf"
         if head.startswith(b"PK\x03\x04") and zip_presentation(fh) is not None:
@@ -91,7 +98,10 @@ def zip_presentation(fh: BinaryIO) -> str | None:
 def claims_media(path: Path) -> bool:
     """Whether the name promises media; such a file that fails to sniff is reported, not ignored."""
     suffix = path.suffix.lower()
-    return suffix in IMAGE_SUFFIXES or suffix in DOCUMENT_SUFFIXES
+    return any(
+        suffix in names
+        for names in (IMAGE_SUFFIXES, DOCUMENT_SUFFIXES, VIDEO_SUFFIXES, AUDIO_SUFFIXES)
+    )
 
 
 def unsupported_reason(path: Path) -> str | None:

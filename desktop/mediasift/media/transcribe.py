@@ -16,14 +16,17 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from faster_whisper import WhisperModel
-from faster_whisper.transcribe import Segment, Word
 
 from mediasift.media.audio import read_audio
+
+if TYPE_CHECKING:  # faster-whisper (CTranslate2, its VAD) loads with the first model loaded
+    from faster_whisper import WhisperModel
+    from faster_whisper.transcribe import Segment, Word
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +63,8 @@ class Chunk:
     start: float
     end: float
     text: str
-
-
-def default_speech_model(device: str) -> str:
-    """Whisper base on the CPU (int8: ~0.1-0.2x real time on 2 cores); on a GPU, large-v3
-    turbo: near large-v3 accuracy at several times its speed and half its memory, which the
-    GPU shares with the visual embedding model."""
-    if device.startswith("cuda"):
-        return "mobiuslabsgmbh/faster-whisper-large-v3-turbo"
-    return "Systran/faster-whisper-base"
+    #: (sentence, start, end) in order: a search hit points at the sentence, not the chunk.
+    sentences: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 def _cpu_threads(threads: int) -> int:
@@ -83,6 +79,8 @@ def _is_path(model: str) -> bool:
 
 
 def _load(model: str, device: str, compute_type: str, threads: int) -> WhisperModel:
+    from faster_whisper import WhisperModel
+
     local = Path(model).expanduser()
     if _is_path(model) and not local.is_dir():
         raise SpeechModelUnavailable(f"Speech model folder not found: {local}")
@@ -233,5 +231,14 @@ def _split_point(words: list[Word]) -> int:
 
 
 def _chunk(words: list[Word]) -> Chunk:
-    text = "".join(word.word for word in words).strip()
-    return Chunk(start=float(words[0].start), end=float(words[-1].end), text=text)
+    sentences, current = [], []
+    for word in words:
+        current.append(word)
+        if _ends_sentence(word) or word is words[-1]:
+            sentences.append((_text(current), float(current[0].start), float(current[-1].end)))
+            current = []
+    return Chunk(float(words[0].start), float(words[-1].end), _text(words), sentences)
+
+
+def _text(words: list[Word]) -> str:
+    return "".join(word.word for word in words).strip()

@@ -320,11 +320,15 @@ def _results(
         best = fused.best
         segment = segments.get(best.segment_id) if best.segment_id is not None else None
         snippet, line = _explain(catalog, fused, segment, terms)
+        place, where = _locator_dict(segment), locator(segment)
+        if line and "start" in line:  # the moment is the matching sentence's
+            place = {**place, "start": line["start"], "end": line["end"]}
+            where = clock(line["start"])
         thumb = thumb_path(thumbs, row["hash"]) if thumbs and row["hash"] else None
         results.append(
             Result(
                 row["path"], round(score(fused), 4), row["id"], row["kind"],
-                segment=_locator_dict(segment), locator=locator(segment),
+                segment=place, locator=where,
                 why=[s for s in SIGNALS if s in fused.hits], snippet=snippet, line=line,
                 thumbnail=str(thumb) if thumb and thumb.exists() else None,
                 captured_at=row["captured_at"], size=row["size"], mtime=row["mtime"],
@@ -374,14 +378,17 @@ def _explain(
     catalog: Catalog, fused: Fused, segment: dict | None, terms: lexical.Terms
 ) -> tuple[str | None, dict | None]:
     """A one-line snippet of the matching text (query words marked) and, for text read in an
-    image, the line to highlight with its box."""
+    image, the line to highlight with its box; for a transcript, the sentence and its time."""
     if segment is None or not segment["text"]:
         return None, None
     start, end = fused.best.span
     piece = segment["text"][start:end] if start is not None and end is not None else None
     if segment["lines"]:
-        text, *box = _matching_line(segment["lines"], piece, terms)
-        return _mark(_trim(text), terms), {"text": text, "box": box}
+        text, *place = _matching_line(segment["lines"], piece, terms)
+        line = {"text": text, "box": place}  # of a line read in an image
+        if segment["kind"] == "transcript":  # a sentence of a recording, and its time
+            line = {"text": text, "start": place[0], "end": place[1]}
+        return _mark(_trim(text), terms), line
     snippet = lexical.snippet(catalog, segment["id"], terms) if "words" in fused.hits else None
     if snippet is None or "«" not in snippet:
         snippet = _mark(_trim(piece or segment["text"]), terms)

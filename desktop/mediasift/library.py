@@ -459,7 +459,8 @@ class Library:
             vector = self.catalog.file_vector(row["id"], self._space_id)
         if vector is None:
             vector = self._encode_file(target)
-        results = nearest(self.catalog, look, vector, n, filters, row["id"] if row else None)
+        exclude = row["id"] if row else None
+        results = nearest(self.catalog, look, vector, n, filters, exclude, self.thumbs)
         response = Response(str(target), results)
         if not results:
             response.message = "Nothing else indexed looks like it."

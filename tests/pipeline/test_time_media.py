@@ -11,6 +11,7 @@ import pytest
 from mediasift.bench import speech
 from mediasift.bench.clips import Shot, write_scene_clip
 from mediasift.library import Library
+from mediasift.media.thumbs import thumb_path
 from mediasift.pipeline.probe import SPEECH
 
 MEMO = [
@@ -93,7 +94,12 @@ def test_a_clip_is_cut_into_its_scenes_with_a_poster(indexed, media):
             " WHERE s.file_id = ? AND s.kind = 'scene'",
             [row["id"]],
         )[0]["n"]
-        thumb = lib.thumbs / row["hash"][:2] / f"{row['hash']}.jpg"
+        thumb = thumb_path(lib.thumbs, row["hash"])
+        frames = [thumb_path(lib.thumbs, row["hash"], s["ord"]) for s in scenes]
+        assert all(frame.is_file() for frame in frames)  # each scene shows its own picture
+        found = lib.similar(str(frames[2]), n=1).results[0]  # a frame of the third scene
+        assert found.path == row["path"] and found.start == scenes[2]["start"]
+        assert found.thumbnail == str(frames[2])  # the result shows the scene that matched
     starts = [s["start"] for s in scenes[1:]]
     assert len(starts) == len(media["cuts"])  # the 12-second screen stretch is one scene
     assert all(abs(a - b) <= 1.0 for a, b in zip(starts, media["cuts"], strict=True))
@@ -134,4 +140,7 @@ def test_without_the_speech_model_everything_else_goes_on(media, tmp_path, index
         assert lib.search("name:lake").results[0].path.endswith("lake.mp4")
         wanting = lib.catalog.file_ids_wanting_stage(SPEECH, ("audio", "video"))
         assert files["launch memo.m4a"]["id"] in wanting  # transcribed once the model is there
+        assert len(list(lib.thumbs.rglob("*.jpg"))) > len(files)  # posters, scenes, waveforms
+        lib.remove_folder(media["folder"])
+        assert list(lib.thumbs.rglob("*.jpg")) == []  # a scene's picture leaves with its clip
     assert not any("model" in f["reason"] for f in summary.failed)

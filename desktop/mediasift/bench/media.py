@@ -36,6 +36,7 @@ def bench_spoken_search(memos: int) -> dict:
     """Top-1 rate and the start error of the answer, for a phrase from each memo."""
     with tempfile.TemporaryDirectory() as tmp:
         folder, spoken = Path(tmp) / "memos", {}
+        folder.mkdir()
         for number, sentences in enumerate(MEMOS[:memos]):
             wav = Path(tmp) / f"memo-{number}.wav"
             starts = memo(sentences, wav, pauses=[0.8, 2.5, 1.0])

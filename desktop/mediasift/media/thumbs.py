@@ -18,8 +18,23 @@ if TYPE_CHECKING:  # PIL loads with the first thumbnail made: search only reads 
 THUMB_SIDE = 256
 
 
-def thumb_path(cache_dir: Path, digest: str) -> Path:
-    return cache_dir / digest[:2] / f"{digest}.jpg"
+def thumb_path(cache_dir: Path, digest: str, part: int | None = None) -> Path:
+    """The thumbnail of a file's content, or of one part of it (a clip's scene)."""
+    name = digest if part is None else f"{digest}.{part}"
+    return cache_dir / digest[:2] / f"{name}.jpg"
+
+
+def content_of(thumb: Path) -> str:
+    """The content hash a thumbnail belongs to (its own, or its file's for a part)."""
+    return thumb.name.split(".", 1)[0]
+
+
+def thumbs_of(cache_dir: Path, digest: str) -> list[Path]:
+    """Every thumbnail of one content: the file's and its parts'."""
+    return [
+        thumb_path(cache_dir, digest),
+        *thumb_path(cache_dir, digest).parent.glob(f"{digest}.*.jpg"),
+    ]
 
 
 def thumbnail_jpeg(image: Image.Image) -> bytes:
@@ -33,9 +48,9 @@ def thumbnail_jpeg(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def write_thumbnail(cache_dir: Path, digest: str, jpeg: bytes) -> Path:
+def write_thumbnail(cache_dir: Path, digest: str, jpeg: bytes, part: int | None = None) -> Path:
     """Write a thumbnail atomically (temp file + rename); an existing one is kept."""
-    target = thumb_path(cache_dir, digest)
+    target = thumb_path(cache_dir, digest, part)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -94,6 +94,8 @@ class Outcome:
     embed_later: bool = False
     #: The file's thumbnail as JPEG bytes, written with its row under its content hash.
     thumbnail: bytes | None = None
+    #: Thumbnails of its parts by segment ord: a clip's scenes, shown for a scene that matched.
+    part_thumbnails: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def needs_model(self) -> bool:
@@ -230,14 +232,16 @@ def _read_video(job: Job, work: Workers, path: Path, kind: str, digest: str) -> 
         return _read_audio(job, work, path, "audio", digest)
     encoder = work.encoder
     side = max(encoder.image_size if encoder else 0, THUMB_SIDE)
-    pieces = []
+    pieces, frames = [], {}
     for number, scene in enumerate(cut_scenes(path, max_side=side)):
         frame = scene.frames[len(scene.frames) // 2]
         segment = Segment(number, "scene", start=round(scene.start, 2), end=round(scene.end, 2))
         pieces.append(Piece(segment, payload=encoder.prepare_image(frame) if encoder else None))
+        frames[number] = thumbnail_jpeg(frame)
     facts = {"width": info.width, "height": info.height, "duration": info.duration}
+    poster = thumbnail_jpeg(poster_frame(path))
     return Outcome(job, "decoded", digest=digest, kind=kind, facts=facts, pieces=pieces,
-                   thumbnail=thumbnail_jpeg(poster_frame(path)))  # fmt: skip
+                   thumbnail=poster, part_thumbnails=frames)  # fmt: skip
 
 
 def _read_audio(job: Job, work: Workers, path: Path, kind: str, digest: str) -> Outcome:

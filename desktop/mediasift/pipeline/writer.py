@@ -18,11 +18,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from mediasift.catalog import FileState, VectorItem
 from mediasift.fsutil import sweep_stale
 from mediasift.index.vectors import VectorIndex
-from mediasift.media.thumbs import thumb_path, write_thumbnail
+from mediasift.media.thumbs import content_of, thumbs_of, write_thumbnail
 from mediasift.pipeline.probe import (
     OCR,
     READ,
@@ -98,10 +99,13 @@ class Writer:
         sweep_stale(self.work.thumbs, "*/*.part")
         swept = 0
         for shard in self.work.thumbs.glob("??"):  # thumb_path's fan-out: one batch each
-            thumbs = {path.stem: path for path in shard.glob("*.jpg")}
+            thumbs: dict[str, list[Path]] = {}
+            for path in shard.glob("*.jpg"):
+                thumbs.setdefault(content_of(path), []).append(path)
             for digest in thumbs.keys() - self.catalog.held_hashes(thumbs):
-                thumbs[digest].unlink(missing_ok=True)
-                swept += 1
+                for path in thumbs[digest]:
+                    path.unlink(missing_ok=True)
+                    swept += 1
         if swept:
             log.info("Deleted %d thumbnails of files no longer in the library", swept)
         return swept
@@ -176,6 +180,8 @@ class Writer:
         thumbnail, which ``sweep`` deletes)."""
         if outcome.thumbnail is not None:
             write_thumbnail(self.work.thumbs, outcome.digest, outcome.thumbnail)
+        for part, jpeg in outcome.part_thumbnails.items():
+            write_thumbnail(self.work.thumbs, outcome.digest, jpeg, part)
         looks, texts = [], []
         with self.catalog.transaction():
             for piece in outcome.pieces:
@@ -341,7 +347,8 @@ class Writer:
         self._drop(vector_ids)
         released = self.catalog.released_hashes()
         for digest in released - self.catalog.held_hashes(released):
-            thumb_path(self.work.thumbs, digest).unlink(missing_ok=True)
+            for path in thumbs_of(self.work.thumbs, digest):
+                path.unlink(missing_ok=True)
 
     def _drop(self, vector_ids: list[int]) -> None:
         """Take vectors whose catalog rows are gone out of the indexes (labels are unique

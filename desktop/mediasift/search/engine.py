@@ -195,6 +195,7 @@ def nearest(
     n: int,
     filters: Filters = NO_FILTERS,
     exclude_file: int | None = None,
+    thumbs: Path | None = None,
 ) -> list[Result]:
     """The ``n`` files nearest to a vector in one space (``similar``), each with its best part."""
     hits = _vector_hits(catalog, "look", space, vector, (n + 1) * space.overfetch, filters.sql())
@@ -203,7 +204,7 @@ def nearest(
         for h in best_per_file(hits)
         if h.file_id != exclude_file
     ]
-    return _results(catalog, ranked[:n], lexical.Terms(()), None, score=lambda f: f.score)
+    return _results(catalog, ranked[:n], lexical.Terms(()), thumbs, score=lambda f: f.score)
 
 
 def search(
@@ -324,7 +325,7 @@ def _results(
         if line and "start" in line:  # the moment is the matching sentence's
             place = {**place, "start": line["start"], "end": line["end"]}
             where = clock(line["start"])
-        thumb = thumb_path(thumbs, row["hash"]) if thumbs and row["hash"] else None
+        thumb = _thumbnail(thumbs, row["hash"], segment)
         results.append(
             Result(
                 row["path"], round(score(fused), 4), row["id"], row["kind"],
@@ -336,6 +337,18 @@ def _results(
             )
         )  # fmt: skip
     return results
+
+
+def _thumbnail(thumbs: Path | None, digest: str | None, segment: dict | None) -> Path | None:
+    """The picture of the part that matched (a clip's scene) where there is one, else the
+    file's."""
+    if not thumbs or not digest:
+        return None
+    if segment is not None and segment["kind"] == "scene":
+        scene = thumb_path(thumbs, digest, segment["ord"])
+        if scene.exists():
+            return scene
+    return thumb_path(thumbs, digest)
 
 
 def _other_parts(ranked: list[Fused], every: list[SignalHit]) -> dict[int, list[int]]:

@@ -418,10 +418,11 @@ def test_a_clip_result_is_cued_at_its_moment_in_the_preview(qtbot, tmp_path):
     pane.show()
     pane.show_result(result)
     player = pane.player
-    assert player is not None and player.isVisible() and not pane.image.isVisible()
+    assert player is not None and player.isVisible()
     qtbot.waitUntil(lambda: abs(player.player.position() - 2000) < 300, timeout=30_000)
+    qtbot.waitUntil(lambda: not pane.image.pixmap().isNull(), timeout=30_000)  # its frame
     assert "Also at" in pane.details.text() and 'href="at:3.0"' in pane.details.text()
     pane._go_to("at:3.0")  # the "Also at 00:03" link
     qtbot.waitUntil(lambda: abs(player.player.position() - 3000) < 300, timeout=30_000)
     pane.show_result(Result(str(clip), 0.5, 2, "pdf"))
-    assert not player.isVisible() and pane.image.isVisible()
+    assert not player.isVisible()

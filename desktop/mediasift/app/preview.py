@@ -122,7 +122,6 @@ class PreviewPane(QWidget):
             return
         self.title.setText(f"<b>{html.escape(Path(result.path).name)}</b>")
         self.details.setText(details_html(result))
-        self.image.setVisible(result.kind != "video" or self.player is None)  # or the player
         self.image.setText("Loading…")
         source = result.path if result.kind in _OWN_PIXELS else result.thumbnail
         if source:
@@ -143,14 +142,21 @@ class PreviewPane(QWidget):
                 self._playable = False
                 return
             self.player = MomentPlayer()
-            self._layout.insertWidget(1, self.player, 1)
+            self.player.frame.connect(self._show_frame)
+            self._layout.insertWidget(1, self.player)
         if self.player is None:
             return
         self.player.setVisible(timed)
         if timed:
-            self.player.cue(result.path, result.start, has_picture=result.kind == "video")
+            self.player.cue(result.path, result.start)
         else:
             self.player.stop()
+
+    def _show_frame(self, image: QImage) -> None:
+        """A clip's frame from the player, where its poster was."""
+        if self._result is not None and self._result.kind == "video" and not image.isNull():
+            self._shown += 1  # a poster still loading must not cover the frame
+            self._show_image(image)
 
     def play_or_pause(self) -> None:
         """Space on a clip or recording: play it from its moment, or pause."""
@@ -173,6 +179,10 @@ class PreviewPane(QWidget):
             else:
                 self.image.setText("No preview")
             return
+        self._show_image(image)
+
+    def _show_image(self, image: QImage) -> None:
+        """``image`` fitted to the pane, the matched line of text outlined."""
         pixmap = marked(image, self._result.line).scaled(
             self.image.size() * dpr(), Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.SmoothTransformation,

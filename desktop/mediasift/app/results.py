@@ -27,7 +27,9 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from mediasift.search.engine import Result
 
-TILE = QSize(168, 168)
+#: The picture box of a tile: wider than tall, so a square or portrait picture leaves room
+#: below for the three lines of its caption (name, why, where).
+TILE = QSize(168, 126)
 #: Results whose role holds the Result itself.
 RESULT_ROLE = Qt.ItemDataRole.UserRole + 1
 

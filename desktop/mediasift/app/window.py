@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         self.view.setMovement(QListView.Movement.Static)
         self.view.setUniformItemSizes(True)
         self.view.setIconSize(TILE)
-        self.view.setGridSize(QSize(TILE.width() + 24, TILE.height() + 52))
+        self.view.setGridSize(QSize(TILE.width() + 24, TILE.height() + 60))
         self.view.setWordWrap(True)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setDragEnabled(True)

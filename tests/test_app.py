@@ -371,14 +371,17 @@ def test_pasting_an_image_searches_by_example_and_text_still_pastes(qtbot, windo
 def test_keeping_indexing_in_the_background(qtbot, tmp_path, settings, monkeypatch):
     """On: a login entry starts the indexer, and closing the window leaves it running."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    win = MainWindow(tmp_path / "home", settings, start_indexer=False)
+    home = tmp_path / "My $HOME (50%)"  # not the environment's library, and hard to quote
+    win = MainWindow(home, settings, start_indexer=False)
     qtbot.addWidget(win)
     dialog = win.open_preferences()
     dialog.background.setChecked(True)
     dialog.accept()
     assert Settings.load().background
     entry = autostart_path().read_text()
-    assert f"MEDIASIFT_HOME={tmp_path / 'home'}" in entry and entry.rstrip().count("watch")
+    command = next(line for line in entry.splitlines() if line.startswith("Exec="))
+    assert f'"MEDIASIFT_HOME={home}"'.replace("$", "\\\\$").replace("%", "%%") in command
+    assert command.split()[-1] == "watch"
     if shutil.which("desktop-file-validate"):
         checked = subprocess.run(["desktop-file-validate", str(autostart_path())], text=True,
                                  capture_output=True)  # fmt: skip
@@ -426,3 +429,42 @@ def test_a_clip_result_is_cued_at_its_moment_in_the_preview(qtbot, tmp_path):
     qtbot.waitUntil(lambda: abs(player.player.position() - 3000) < 300, timeout=30_000)
     pane.show_result(Result(str(clip), 0.5, 2, "pdf"))
     assert not player.isVisible()
+
+
+def test_a_window_follows_an_indexer_it_did_not_start(
+    qtbot, tmp_path, tiny_clip, minilm, monkeypatch
+):
+    """An indexer kept in the background (or a terminal's watch) is followed over its socket;
+    asked to restart (new settings), it stops and the window starts its own."""
+    monkeypatch.setenv("MEDIASIFT_MODEL", str(tiny_clip))
+    monkeypatch.setenv("MEDIASIFT_TEXT_MODEL", str(minilm))
+    home = tmp_path / "home"
+    monkeypatch.setenv("MEDIASIFT_HOME", str(home))
+    folder = tmp_path / "files"
+    write_image(folder / "a.jpg", 1)
+    settings = Settings.load()
+    settings.ocr = False
+    with Library(home, settings) as lib:
+        lib.add_folder(folder)
+    background = subprocess.Popen(
+        [sys.executable, "-m", "mediasift.cli", "watch"], env={**os.environ},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    win = None
+    try:
+        deadline = time.monotonic() + 120
+        while ask(home, {"op": "ping"}, timeout=5) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        win = MainWindow(home, settings)
+        qtbot.addWidget(win)
+        assert win.indexer.process is None  # it did not start one of its own
+        qtbot.waitUntil(lambda: win.status.text() == "Up to date", timeout=60_000)
+        win.indexer.restart()  # new settings: it is asked to stop, and the window takes over
+        assert background.wait(timeout=60) == 0
+        qtbot.waitUntil(win.indexer.running, timeout=60_000)  # now its own
+    finally:
+        background.kill()
+        if win is not None:
+            win.shut_down()
+            if win.indexer.process is not None:
+                win.indexer.process.wait(timeout=60)

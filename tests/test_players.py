@@ -29,7 +29,7 @@ def _fake_player(folder: Path, name: str, log: Path) -> None:
     script.chmod(0o755)
 
 
-def test_open_starts_an_installed_player_at_the_moment(tmp_path, monkeypatch, capsys):
+def test_open_starts_an_installed_player_at_the_moment(tmp_path, monkeypatch):
     clip = tmp_path / "talk.mp4"
     clip.write_bytes(b"x")
     bin_dir, called = tmp_path / "bin", tmp_path / "called.txt"

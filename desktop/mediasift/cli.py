@@ -203,13 +203,6 @@ def _status_line(p: Progress) -> str:
     )
 
 
-def _progress_state(p: Progress) -> dict:
-    return {
-        "kind": "progress", "queued": p.queued, "done": p.done, "failed": p.failed,
-        "rate": round(p.rate, 1), "paused": p.paused,
-    }  # fmt: skip
-
-
 def _watch(lib: Library, args) -> int:
     import signal
     import threading
@@ -239,7 +232,7 @@ def _watch(lib: Library, args) -> int:
         while not stop.wait(0.5):
             if live:
                 print(f"\r\033[K{_status_line(progress)}", end="", file=sys.stderr, flush=True)
-            elif args.json and (state := _progress_state(progress)) != last:
+            elif args.json and (state := {"kind": "progress", **progress.status()}) != last:
                 with contextlib.suppress(OSError):
                     print(json.dumps(state), flush=True)  # what the window's status bar shows
                 last = state

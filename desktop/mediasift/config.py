@@ -28,7 +28,12 @@ CACHE_ENV = "MEDIASIFT_CACHE"
 def data_dir() -> Path:
     """The library's folder: ``$MEDIASIFT_HOME`` for tests and portable use, else the platform's."""
     home = os.environ.get(HOME_ENV)
-    return Path(home).expanduser() if home else Path(platformdirs.user_data_dir(APP_NAME, False))
+    return Path(home).expanduser() if home else default_data_dir()
+
+
+def default_data_dir() -> Path:
+    """Where the library lives unless ``$MEDIASIFT_HOME`` says otherwise."""
+    return Path(platformdirs.user_data_dir(APP_NAME, False))
 
 
 def cache_dir() -> Path:

@@ -13,6 +13,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from mediasift.config import default_data_dir
+
 log = logging.getLogger(__name__)
 
 APP_ID = "io.github.mediasift.MediaSift"
@@ -29,7 +31,7 @@ def config_home() -> Path:
 
 def _exec_line(script: str, module: str, *args: str) -> str:
     """How a desktop entry starts ``script`` of this installation (or ``python -m module``),
-    quoted as the Desktop Entry spec wants when a path has spaces. A frozen build is one
+    quoted as the Desktop Entry spec wants. A frozen build is one
     program: with arguments it is asked for its indexer (see mediasift.app.main)."""
     if getattr(sys, "frozen", False):
         parts = [sys.executable, *(["--indexer"] if args else [])]
@@ -37,7 +39,22 @@ def _exec_line(script: str, module: str, *args: str) -> str:
         parts = [str(installed), *args]
     else:
         parts = [sys.executable, "-m", module, *args]
-    return " ".join(f'"{p}"' if " " in p else p for p in parts)
+    return " ".join(map(_exec_argument, parts))
+
+
+#: Characters that make an Exec argument need quotes (Desktop Entry spec, "Exec key").
+_RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
+
+
+def _exec_argument(argument: str) -> str:
+    """One argument as the Exec key wants it: quoted where needed, with ``"`` `` ` `` ``$``
+    and ``\\`` escaped inside the quotes, ``%`` doubled, and backslashes escaped once more
+    for the key's string value."""
+    if _RESERVED & set(argument):
+        for char in '\\"`$':
+            argument = argument.replace(char, "\\" + char)
+        argument = f'"{argument}"'
+    return argument.replace("%", "%%").replace("\\", "\\\\")
 
 
 def _app_command() -> str:
@@ -48,16 +65,16 @@ def autostart_path() -> Path:
     return config_home() / "autostart" / f"{APP_ID}.Indexer.desktop"
 
 
-def set_autostart(on: bool) -> None:
-    """Start the indexer at login (XDG autostart), or stop doing so. The entry names this
-    library's folder when it is not the default one (``MEDIASIFT_HOME``)."""
+def set_autostart(on: bool, home: Path | None = None) -> None:
+    """Start the indexer of the library in ``home`` at login (XDG autostart), or stop doing
+    so. The entry names the library's folder unless it is the default one."""
     path = autostart_path()
     if not on:
         path.unlink(missing_ok=True)
         return
     command = _exec_line("mediasift", "mediasift.cli", "watch")
-    if home := os.environ.get("MEDIASIFT_HOME"):
-        command = f'env "MEDIASIFT_HOME={home}" {command}'
+    if home is not None and home.resolve() != default_data_dir().resolve():
+        command = f"env {_exec_argument(f'MEDIASIFT_HOME={home}')} {command}"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "[Desktop Entry]\nType=Application\nName=MediaSift indexer\n"

@@ -357,7 +357,11 @@ class Library:
         except BaseException:
             lock.release()
             raise
-        watch.server = Server(self.home, Requests(self, watch).answer).start()
+        try:
+            watch.server = Server(self.home, Requests(self, watch).answer).start()
+        except BaseException:
+            watch.stop()  # releases the lock too
+            raise
         return watch
 
     def _claim(self, what: str) -> WriterLock:

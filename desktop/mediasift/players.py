@@ -1,6 +1,6 @@
 """Open a file in the user's own app, a clip or recording at the matching moment.
 
-Desktop "open" (xdg-open, open, startfile) cannot pass a start time, so where a player that
+Desktop "open" (xdg-open, macOS open) cannot pass a start time, so where a player that
 takes one is installed (mpv, VLC) it is used for time media; otherwise the file opens in the
 default app from its start.
 """
@@ -48,7 +48,7 @@ def open_at(path: str, at: float | None = None) -> list[str]:
     """Open ``path`` and return the command used; never waits for the app to close."""
     if not Path(path).exists():
         raise FileNotFoundError(path)
-    command = open_command(path, at)
+    command = open_command(str(Path(path).resolve()), at)  # "-x.mp4" is no option to a player
     log.info("Opening with %s", command)
     subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

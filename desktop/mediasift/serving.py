@@ -4,12 +4,16 @@ from the window and the CLI, answered by the watching library.
 - ``search`` and ``similar``: answered only with the asker's own models and settings, so the
   answer is the one the asker would have computed;
 - ``index`` (folders handed over), ``remove`` (folders forgotten), ``retry`` (failed files read
-  again), ``pause`` and ``resume``: the indexer's business, whatever models it runs. Catalog
+  again), ``pause``, ``resume``, and for a window that did not start this indexer
+  ``progress`` and ``stop`` (to restart it with new settings): the indexer's business,
+  whatever models it runs. Catalog
   changes go through the pipeline's writer, in order with its own writes.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +40,11 @@ class Requests:
                 return {"removing": self._remove(request["folders"])}
             if op == "retry":
                 return {"retrying": self._retry_failed()}
+            if op == "progress":
+                return {"progress": self.watch.pipeline.progress.status()}
+            if op == "stop":  # the way a terminal stops it: a clean shutdown, then exit
+                os.kill(os.getpid(), signal.SIGTERM)
+                return {"stopping": True}
             if op in ("pause", "resume"):
                 (self.watch.pipeline.pause if op == "pause" else self.watch.pipeline.resume)()
                 return {"paused": op == "pause"}

@@ -241,3 +241,14 @@ def test_bad_inputs_are_media_errors(make, reason, tmp_path):
     for read in (probe_video, poster_frame, lambda p: list(cut_scenes(p))):
         with pytest.raises(MediaError, match=reason):
             read(path)
+
+
+def test_a_long_stream_with_one_keyframe_is_decoded_once(folder):
+    """Three minutes with a keyframe only at the start: the filler goes on decoding instead of
+    seeking back to the start for every gap (which would decode the clip over and over)."""
+    path = folder / "one-key-long.mp4"
+    shots = [Shot("shapes", 60, 11), Shot("text", 60, 12), Shot("shapes", 60, 13)]
+    write_scene_clip(path, shots, size=(96, 72), fps=8, x264_params="keyint=infinite:scenecut=0")
+    scan = video._Scan(path, 96, lambda: False)
+    assert sum(1 for _ in scan.samples())
+    assert scan.decoded <= 180 * 8  # every frame at most once

@@ -3,6 +3,7 @@ search results, and bad files reported without stopping anything."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -144,3 +145,20 @@ def test_without_the_speech_model_everything_else_goes_on(media, tmp_path, index
         lib.remove_folder(media["folder"])
         assert list(lib.thumbs.rglob("*.jpg")) == []  # a scene's picture leaves with its clip
     assert not any("model" in f["reason"] for f in summary.failed)
+
+
+def test_a_film_with_many_scenes_is_kept_as_evenly_spread_stretches():
+    from PIL import Image
+
+    from mediasift.media.video import Scene
+    from mediasift.pipeline.probe import MAX_SCENES, _at_most
+
+    frames = [Image.new("RGB", (4, 4), (i % 256, 0, 0)) for i in range(1000)]
+    scenes = [Scene(i * 3.0, i * 3.0 + 3.0, [frames[i]]) for i in range(1000)]
+    kept, count = _at_most(scenes)
+    assert count == 1000 and MAX_SCENES // 2 <= len(kept) <= MAX_SCENES
+    assert kept[0][0] == 0 and kept[-1][1] == 3000  # the whole film, nothing lost
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(kept))  # no gap, no overlap
+    lengths = {end - start for start, end, _ in kept[:-1]}
+    assert max(lengths) <= 2 * min(lengths)  # evenly spread
+    assert _at_most(scenes[:10]) == ([(s.start, s.end, s.frames[0]) for s in scenes[:10]], 10)

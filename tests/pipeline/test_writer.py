@@ -10,12 +10,13 @@ from pathlib import Path
 from helpers import write_image, write_pdf
 
 from mediasift.catalog import Catalog
+from mediasift.media.thumbs import content_of
 from mediasift.pipeline.probe import file_digest
 
 
 def thumbnails(library) -> set[str]:
     """The contents (hashes) the thumbnail cache holds."""
-    return {path.stem for path in library.thumbs.rglob("*.jpg")}
+    return {content_of(path) for path in library.thumbs.rglob("*.jpg")}
 
 
 def test_a_thumbnail_goes_with_the_last_file_holding_its_content(library, tmp_path):

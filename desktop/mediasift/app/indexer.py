@@ -2,11 +2,11 @@
 
 Indexing runs in its own process, so model loads, index saves and native decoders never stall
 the window (they hold the GIL for seconds, or can crash). When another process already indexes
-the library (the writer lock says which), the window uses that one. The child's events and
-progress come as JSON lines, read on a daemon thread and re-emitted as Qt signals (delivered
-on the GUI thread). Closing the window sends SIGTERM and never waits for the child: it finishes
-its clean shutdown on its own; or, when the user keeps indexing in the background, the child
-goes on alone.
+the library (the writer lock says which), the window uses that one and asks it for its
+progress over its socket. The child's events and progress come as JSON lines, read on a daemon
+thread and re-emitted as Qt signals (delivered on the GUI thread). Closing the window sends
+SIGTERM and never waits for the child: it finishes its clean shutdown on its own; or, when the
+user keeps indexing in the background, the child goes on alone.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds before an indexer that died is started again.
 RESTART_AFTER_S = 2.0
+#: Seconds between progress questions to an indexer this window did not start.
+FOLLOW_S = 1.0
 
 
 def _command() -> list[str]:
@@ -49,13 +52,17 @@ class IndexerProcess(QObject):
         self.home = home
         self.process: subprocess.Popen | None = None
         self._closing = False
+        self._following = False  # another process's indexer, asked over its socket
         self._ended.connect(self._on_ended)
 
     def start(self) -> None:
         holder = WriterLock(self.home).holder()
-        if holder is not None:
+        if holder is not None:  # a terminal's watch, or one kept in the background
             self.state.emit(f"Indexing is done by {holder}")
+            self._following = True
+            threading.Thread(target=self._follow, daemon=True).start()
             return
+        self._following = False
         env = {**os.environ, "MEDIASIFT_HOME": str(self.home)}
         self.process = subprocess.Popen(
             _command(),
@@ -75,6 +82,18 @@ class IndexerProcess(QObject):
             (self.progress if message.get("kind") == "progress" else self.event).emit(message)
         self._ended.emit(process.wait())
 
+    def _follow(self) -> None:
+        """Show the progress of an indexer this window did not start, asked over its socket;
+        when it ends, this window starts its own."""
+        while not self._closing:
+            reply = ask(self.home, {"op": "progress"}, timeout=5)
+            if reply is None or "progress" not in reply:
+                break
+            self.progress.emit(reply["progress"])
+            time.sleep(FOLLOW_S)
+        if not self._closing:
+            self._ended.emit(0)  # restarts: either this window's own indexer, or follows again
+
     def _on_ended(self, code: int) -> None:
         if self._closing:
             return
@@ -89,12 +108,15 @@ class IndexerProcess(QObject):
         return self.process is not None and self.process.poll() is None
 
     def restart(self) -> None:
-        """Stop the child so it starts again with the saved settings (see ``_on_ended``)."""
+        """Stop the indexer so it starts again with the saved settings (see ``_on_ended``):
+        the child, or one this window follows (it then starts its own)."""
         if self.running():
-            self.state.emit("Restarting the indexer with the new settings…")
             self.process.send_signal(signal.SIGTERM)
+        elif self._following:
+            self._send({"op": "stop"})
         else:
-            self.start()
+            return  # none started (a window opened without one, as in tests)
+        self.state.emit("Restarting the indexer with the new settings…")
 
     def remove_folders(self, folders: list[str]) -> None:
         """Ask the indexer to forget folders (their files stay on disk)."""

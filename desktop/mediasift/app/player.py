@@ -52,9 +52,14 @@ class MomentPlayer(QWidget):
 
     def cue(self, path: str, at: float | None) -> None:
         """Load ``path`` paused at ``at`` seconds."""
+        url = QUrl.fromLocalFile(path)
+        if self.player.source() == url:  # loaded already: Qt sends no LoadedMedia again
+            self.player.pause()
+            self.seek(at or 0.0)
+            return
         self.player.stop()
         self._cue = at or 0.0
-        self.player.setSource(QUrl.fromLocalFile(path))
+        self.player.setSource(url)
 
     def seek(self, seconds: float) -> None:
         self.player.setPosition(int(seconds * 1000))

@@ -12,6 +12,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from mediasift.media.kinds import TIME_KINDS
 from mediasift.players import open_at
 from mediasift.search.engine import Result
 
@@ -25,8 +26,6 @@ log = logging.getLogger(__name__)
 PREVIEW = QSize(900, 900)
 #: Kinds whose file Qt can show itself; others show their thumbnail (a page, a slide).
 _OWN_PIXELS = ("image", "screenshot")
-#: Kinds the preview plays, from the moment that matched.
-TIME_KINDS = ("video", "audio")
 
 
 def open_file(path: str) -> bool:
@@ -114,6 +113,7 @@ class PreviewPane(QWidget):
         self._shown += 1
         for button in self.buttons:
             button.setVisible(result is not None)  # an empty pane shows nothing to press
+        self.buttons[2].setVisible(result is not None and result.kind != "audio")  # no looks
         self._show_player(result)
         if result is None:
             self.image.clear()

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from mediasift.config import Settings
 from mediasift.desktop_entry import set_autostart
 from mediasift.library import Library, LibraryError
+from mediasift.media.kinds import IMAGE_SUFFIXES
 from mediasift.search.engine import Filters
 
 from .failures import SHOWN, FailuresDialog
@@ -356,11 +357,10 @@ class MainWindow(QMainWindow):
             self.settings = new
             new.save()
             if new.background != old.background:
-                set_autostart(new.background)
+                set_autostart(new.background, self.home)
             if replace(new, background=old.background) != old:  # the indexer reads the rest
                 self.worker.reopen(lambda settings=new: Library(self.home, settings))
-                if self.indexer.running():
-                    self.indexer.restart()
+                self.indexer.restart()
         self._search_again()
 
     def _progress(self, progress: dict) -> None:
@@ -430,11 +430,11 @@ class MainWindow(QMainWindow):
         self._focus_field()
 
     def paste(self) -> bool:
-        """Search by example with a pasted image or copied file; False when the clipboard
-        holds neither (the search field then pastes its text as usual)."""
+        """Search by example with a pasted image or a copied image file; False when the
+        clipboard holds neither (the search field then pastes its text as usual)."""
         data = QApplication.clipboard().mimeData()
         files = [url.toLocalFile() for url in data.urls() if url.isLocalFile()]
-        if files:
+        if files and Path(files[0]).suffix.lower() in IMAGE_SUFFIXES:
             self.more_like(files[0])
             return True
         image = QApplication.clipboard().image()

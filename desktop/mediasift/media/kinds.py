@@ -30,6 +30,8 @@ IMAGE_SUFFIXES = {
     ".jpg", ".jpeg", ".jpe", ".png", ".apng", ".gif", ".webp", ".bmp", ".dib",
     ".tif", ".tiff", ".heic", ".heif", ".avif",
 }  # fmt: skip
+#: The kinds of file that have a timeline: their parts are moments.
+TIME_KINDS = ("video", "audio")
 #: Clips and recordings, by their container's magic bytes (PyAV reads them; an MP4 that holds
 #: only sound is found to be a recording when it is read).
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ogv", ".mpg", ".mpeg", ".3gp"}

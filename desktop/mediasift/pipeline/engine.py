@@ -15,6 +15,7 @@ queue, whatever the backlog.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import os
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from mediasift.index.vectors import VectorIndex
-from mediasift.pipeline.probe import READ, Job, Outcome, Workers, probe
+from mediasift.pipeline.probe import READ, SPEECH, Job, Outcome, Workers, probe
 from mediasift.pipeline.progress import Event, Progress
 from mediasift.pipeline.writer import Writer
 
@@ -85,6 +86,11 @@ class Pipeline:
         self._pool = ThreadPoolExecutor(
             decode_workers, thread_name_prefix="decode", initializer=_yield_to_encoder
         )
+        # A transcription takes a decode worker for minutes: one at a time, so the other
+        # keeps reading new files; the speech jobs that come up meanwhile wait here.
+        self._speaking = False
+        self._speech_waiting: list[tuple] = []
+        work.cancelled = self._stopping.is_set  # long reads (clips, speech) end at stop
         self._threads = [
             threading.Thread(target=self._feed, name="feeder", daemon=True),
             threading.Thread(target=self._encode_loop, name="encoder", daemon=True),
@@ -178,14 +184,20 @@ class Pipeline:
                 self._jobs.put(item)
                 continue
             job = item[2]
+            with self._lock:
+                if job.stage == SPEECH and self._speaking:
+                    self._speech_waiting.append(item)
+                    continue
+                self._speaking = self._speaking or job.stage == SPEECH
             while not self._slots.acquire(timeout=0.2):
                 if self._stopping.is_set():
                     return
             with self._lock:
                 self._decoding += 1
-            self._pool.submit(probe, job, self.work).add_done_callback(self._route)
+            future = self._pool.submit(probe, job, self.work)
+            future.add_done_callback(functools.partial(self._route, job))
 
-    def _route(self, future: Future) -> None:
+    def _route(self, job: Job, future: Future) -> None:
         """Decode worker: hand the outcome on, then free the decode slot."""
         try:
             if future.cancelled():
@@ -198,6 +210,11 @@ class Pipeline:
         finally:
             with self._lock:
                 self._decoding -= 1
+                if job.stage == SPEECH:
+                    self._speaking = False
+                    for item in self._speech_waiting:
+                        self._jobs.put(item)
+                    self._speech_waiting.clear()
             self._slots.release()
 
     def _upstream_idle(self) -> bool:

@@ -2,10 +2,12 @@
 
 READ: sniff, hash, decode an image or read a document's pages (text, and each page rendered
 at the model's size), make the thumbnail, prepare for the visual model, cut text into chunks.
-OCR: read the text inside an image (a later, cheaper-to-skip stage). TEXT: chunk text already
-stored, for a text model that arrived later. It reads the catalog but writes nothing, not even
-the thumbnail: the writer decides what the outcome means (pipeline.writer). Every failure
-becomes an Outcome with a reason, never a raise.
+A clip's READ cuts it into scenes (a picture each), a recording's only reads what it is.
+OCR: read the text inside an image (a later, cheaper-to-skip stage). SPEECH: transcribe a
+recording or a clip's sound (later still). TEXT: chunk text already stored, for a text model
+that arrived later, or for OCR and SPEECH text, embedded after it is searchable by its words.
+It reads the catalog but writes nothing, not even the thumbnail: the writer decides what the
+outcome means (pipeline.writer). Every failure becomes an Outcome with a reason, never a raise.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,8 +29,11 @@ from mediasift.media.layout import blocks
 from mediasift.media.thumbs import THUMB_SIDE, thumbnail_jpeg
 
 if TYPE_CHECKING:
+    from PIL.Image import Image
+
     from mediasift.media.audio import AudioInfo
     from mediasift.media.ocr import OcrEngine
+    from mediasift.media.video import Scene
     from mediasift.models.encoder import Encoder
     from mediasift.models.text import TextEncoder
     from mediasift.pipeline.speech import Speech
@@ -44,6 +50,9 @@ _SEGMENT_FIELDS = ("ord", "kind", "label", "text", "start", "end", "lines")
 READ, OCR, TEXT, SPEECH = "read", "ocr", "text", "speech"
 #: Transcript chunks follow a clip's scenes in its segment order (a clip has fewer scenes).
 TRANSCRIPT_ORD = 100_000
+#: Scenes kept per clip (each a vector and a picture, held until written): a film with more
+#: is kept as this many stretches of neighbouring scenes.
+MAX_SCENES = 200
 
 
 @dataclass
@@ -57,7 +66,8 @@ class Job:
     #: Decode even when an identical file is known (its work turned out to be unusable).
     force_decode: bool = False
     #: READ (decode, thumbnail, visual vectors, page text), or a later stage of a known file:
-    #: OCR (text inside an image) or TEXT (embed segment text already in the catalog).
+    #: OCR (text inside an image), SPEECH (what a recording or clip says) or TEXT (embed
+    #: segment text already in the catalog).
     stage: str = READ
     #: Set by the pipeline when queued; later stages inherit it, so live files come first.
     priority: int = 0
@@ -116,6 +126,8 @@ class Workers:
     speech: Speech | None = None
     max_pages: int = 500
     document_seconds: float = 60.0
+    #: True once the pipeline stops: long reads (a clip's scenes, a transcription) end early.
+    cancelled: Callable[[], bool] = lambda: False
 
 
 def embed_stage(space_id: int) -> str:
@@ -232,16 +244,42 @@ def _read_video(job: Job, work: Workers, path: Path, kind: str, digest: str) -> 
         return _read_audio(job, work, path, "audio", digest)
     encoder = work.encoder
     side = max(encoder.image_size if encoder else 0, THUMB_SIDE)
+    stretches, cut = _at_most(cut_scenes(path, max_side=side, cancelled=work.cancelled))
+    if work.cancelled():
+        return Outcome(job, "stale")  # read again at the next start, whole
     pieces, frames = [], {}
-    for number, scene in enumerate(cut_scenes(path, max_side=side)):
-        frame = scene.frames[len(scene.frames) // 2]
-        segment = Segment(number, "scene", start=round(scene.start, 2), end=round(scene.end, 2))
+    for number, (start, end, frame) in enumerate(stretches):
+        segment = Segment(number, "scene", start=round(start, 2), end=round(end, 2))
         pieces.append(Piece(segment, payload=encoder.prepare_image(frame) if encoder else None))
         frames[number] = thumbnail_jpeg(frame)
     facts = {"width": info.width, "height": info.height, "duration": info.duration}
     poster = thumbnail_jpeg(poster_frame(path))
+    notice = f"{cut} scenes, kept as {len(stretches)} stretches" if cut > len(stretches) else None
     return Outcome(job, "decoded", digest=digest, kind=kind, facts=facts, pieces=pieces,
-                   thumbnail=poster, part_thumbnails=frames)  # fmt: skip
+                   thumbnail=poster, part_thumbnails=frames, notice=notice)  # fmt: skip
+
+
+def _at_most(scenes: Iterable[Scene]) -> tuple[list[tuple[float, float, Image]], int]:
+    """(start, end, middle frame) per scene, and how many scenes there were. Past MAX_SCENES
+    neighbours are joined in pairs (each keeps the first one's frame), and from then on each
+    stretch takes twice as many scenes: a long film costs a bounded number of vectors and
+    pictures held in memory, spread evenly over its length."""
+    kept: list[tuple[float, float, Image]] = []
+    per, last, count = 1, 0, 0  # scenes per stretch; scenes in the last stretch
+    for scene in scenes:
+        count += 1
+        if kept and last < per:
+            kept[-1] = (kept[-1][0], scene.end, kept[-1][2])
+            last += 1
+        else:
+            kept.append((scene.start, scene.end, scene.frames[len(scene.frames) // 2]))
+            last = 1
+        if last == per and len(kept) > MAX_SCENES:
+            odd = kept[-1:] if len(kept) % 2 else []
+            pairs = zip(kept[::2], kept[1::2], strict=False)  # the odd one out stays alone
+            kept = [(a[0], b[1], a[2]) for a, b in pairs] + odd
+            per, last = per * 2, per if odd else per * 2
+    return kept, count
 
 
 def _read_audio(job: Job, work: Workers, path: Path, kind: str, digest: str) -> Outcome:
@@ -273,9 +311,11 @@ def _transcribe(job: Job, work: Workers) -> Outcome:
     if probe_audio_or_none(Path(job.path)) is None:
         return Outcome(job, "decoded")  # a clip without sound: nothing to hear
     try:
-        chunks = work.speech.transcribe(Path(job.path))
+        chunks = work.speech.transcribe(Path(job.path), work.cancelled)
     except SpeechModelUnavailable:
         return Outcome(job, "stale")  # said once by Speech; the stage stays to do
+    if work.cancelled():
+        return Outcome(job, "stale")  # a partial transcript is not kept as done
     pieces = [
         Piece(Segment(TRANSCRIPT_ORD + i, "transcript", start=round(chunk.start, 2),
                       end=round(chunk.end, 2), text="\n".join(s for s, _, _ in chunk.sentences),

@@ -74,6 +74,11 @@ class Progress:
             "paused": self.paused,
         }
 
+    def status(self) -> dict:
+        """What a status bar shows (the window reads it from ``watch --json`` or the socket)."""
+        return {"queued": self.queued, "done": self.done, "failed": self.failed,
+                "rate": round(self.rate, 1), "paused": self.paused}  # fmt: skip
+
     def advance(self, current: str, failed: bool = False, encoded: int = 0) -> None:
         self.done += 1
         self.failed += failed

@@ -23,6 +23,7 @@ from pathlib import Path
 from mediasift.catalog import FileState, VectorItem
 from mediasift.fsutil import sweep_stale
 from mediasift.index.vectors import VectorIndex
+from mediasift.media.kinds import TIME_KINDS
 from mediasift.media.thumbs import content_of, thumbs_of, write_thumbnail
 from mediasift.pipeline.probe import (
     OCR,
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 
 #: File kinds whose pixels may hold text worth reading.
 OCR_KINDS = ("image", "screenshot")
-TIME_KINDS = ("video", "audio")
 
 
 @dataclass
@@ -196,11 +196,11 @@ class Writer:
                         )
                     ]
             stage, ok = outcome.job.stage, outcome.error is None
+            if stage in (OCR, SPEECH):  # failed too: a file that breaks the reader is not retried
+                self.catalog.set_stage(file_id, stage, "done" if ok else "failed")
             if outcome.status == "decoded":
                 if ok and stage == READ and self.space_id is not None:
                     self.catalog.set_stage(file_id, embed_stage(self.space_id), "done")
-                if stage in (OCR, SPEECH):
-                    self.catalog.set_stage(file_id, stage, "done" if ok else "failed")
                 if self.text_space_id is not None:  # pending: text a later run must embed
                     done = ok and len(texts) == sum(len(p.chunks) for p in outcome.pieces)
                     done = done and not outcome.embed_later

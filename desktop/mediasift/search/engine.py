@@ -356,11 +356,15 @@ def _other_parts(ranked: list[Fused], every: list[SignalHit]) -> dict[int, list[
     most MOMENTS of them. A segment's evidence is the sum of its signals' strengths (as in
     fusion); it must reach MOMENT_SHARE of the best segment's."""
     best = {f.file_id: f.best.segment_id for f in ranked}
-    evidence: dict[int, dict[int, float]] = {}
+    strongest: dict[tuple[int, int, str], float] = {}  # a segment's best hit per signal
     for hit in every:
         if hit.segment_id is not None and hit.file_id in best:
-            parts = evidence.setdefault(hit.file_id, {})
-            parts[hit.segment_id] = parts.get(hit.segment_id, 0.0) + hit.strength
+            key = (hit.file_id, hit.segment_id, hit.signal)
+            strongest[key] = max(strongest.get(key, 0.0), hit.strength)
+    evidence: dict[int, dict[int, float]] = {}
+    for (file_id, segment_id, _), strength in strongest.items():
+        parts = evidence.setdefault(file_id, {})
+        parts[segment_id] = parts.get(segment_id, 0.0) + strength
     others = {}
     for file_id, parts in evidence.items():
         bar = MOMENT_SHARE * max(parts.values())

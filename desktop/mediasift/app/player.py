@@ -10,12 +10,17 @@ the window do not have.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from mediasift.search.engine import clock
+
+#: Frames painted per second while playing.
+PAINT_FPS = 15
 
 
 class MomentPlayer(QWidget):
@@ -35,6 +40,7 @@ class MomentPlayer(QWidget):
         self.sink.videoFrameChanged.connect(self._frame)
         self.player.setVideoSink(self.sink)
         self._cue: float | None = None
+        self._painted = 0.0  # when the last frame went out
         self.play_button = QPushButton("Play", toolTip="Play or pause (Space)")
         self.play_button.clicked.connect(self.toggle)
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -81,8 +87,14 @@ class MomentPlayer(QWidget):
             self._cue = None
 
     def _frame(self, frame: QVideoFrame) -> None:
-        if frame.isValid():
-            self.frame.emit(frame.toImage())
+        """Frames to paint, at most PAINT_FPS while playing: converting and scaling each one
+        takes the GUI thread (~10 ms for 1080p), and a preview needs no more."""
+        now = time.monotonic()
+        playing = self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+        if not frame.isValid() or (playing and now - self._painted < 1 / PAINT_FPS):
+            return
+        self._painted = now
+        self.frame.emit(frame.toImage())
 
     def _position(self, ms: int) -> None:
         self.slider.setValue(ms)

@@ -6,6 +6,7 @@ thread pool, indexing in its own process. Typing asks for a search on every keys
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -92,6 +93,9 @@ class MainWindow(QMainWindow):
         QApplication.instance().aboutToQuit.connect(self.shut_down)
         if start_indexer and self.known_folders:
             self.indexer.start()
+        # What start-up made (modules, models, widgets) lives as long as the window: kept out
+        # of the collector's full passes, which otherwise took ~380 ms, a visible freeze.
+        gc.freeze()
 
     # --- layout ---------------------------------------------------------------------------
 

@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     desktop = sub.add_parser("install-desktop", help="add MediaSift to the desktop's launcher")
     desktop.add_argument("--uninstall", action="store_true", help="remove it again")
 
+    _add_dupes_parsers(sub)
+
     for name, text in (("status", "library counts and failures"), ("doctor", "health check")):
         sub.add_parser(name, help=text).add_argument("--json", action="store_true")
 
@@ -101,6 +103,100 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bench_parser(sub)
     return parser
+
+
+def _add_dupes_parsers(sub: argparse._SubParsersAction) -> None:
+    from mediasift.dedup import DEFAULT_RULES, TIERS
+
+    dupes = sub.add_parser("dupes", help="near-duplicate pictures, tier by tier, and cleanup")
+
+    def choice_options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--tier", action="append", choices=TIERS, help="only this tier")
+        parser.add_argument(
+            "--rule", action="append", metavar="RULE",
+            help="keeper rule, first decides: resolution, sharpness, size, metadata, format, "
+            f"older, newer, folder:PATH, format:EXT (default: {', '.join(DEFAULT_RULES)})",
+        )  # fmt: skip
+        parser.add_argument("--protect", action="append", metavar="FOLDER",
+                            help="never propose removing files under FOLDER")  # fmt: skip
+
+    choice_options(dupes)
+    dupes.add_argument("--json", action="store_true", help="print the groups as JSON")
+    dsub = dupes.add_subparsers(dest="action")
+    plan = dsub.add_parser("plan", help="write an editable cleanup plan (bulk tiers only)")
+    choice_options(plan)
+    plan.add_argument("--out", type=Path, required=True, help="the plan file to write")
+    plan.add_argument(
+        "--to", choices=("quarantine", "trash"), default="quarantine",
+        help="where removed files go (default: the library's quarantine)",
+    )  # fmt: skip
+    apply = dsub.add_parser("apply", help="carry out a plan (a dry run unless --yes)")
+    apply.add_argument("plan", type=Path)
+    apply.add_argument("--yes", action="store_true", help="really move the files")
+    apply.add_argument("--json", action="store_true", help="print the report as JSON")
+    sub.add_parser("undo", help="put back the files of the last applied cleanup").add_argument(
+        "--json", action="store_true"
+    )
+
+
+def _dupes(lib: Library, args) -> int:
+    from mediasift.dedup import BULK_TIERS, KeeperRules, PlanRefused
+
+    if args.action == "apply":
+        try:
+            plan = json.loads(args.plan.read_text())
+            report = lib.apply(plan, dry_run=not args.yes)
+        except (OSError, ValueError, KeyError, TypeError, PlanRefused) as exc:
+            print(f"mediasift: cannot apply {args.plan}: {exc}", file=sys.stderr)
+            return 2
+        return _print_cleanup(report, args.json)
+    defaults = KeeperRules()
+    try:
+        rules = KeeperRules(tuple(args.rule or defaults.rules), tuple(args.protect or ()))
+    except ValueError as exc:
+        print(f"mediasift: {exc}", file=sys.stderr)
+        return 2
+    tiers = set(args.tier) if args.tier else None
+    if args.action == "plan":
+        tiers = (tiers or BULK_TIERS) & BULK_TIERS  # "keep one" only where it is safe in bulk
+    groups = lib.dupes(tiers, rules)
+    if args.action == "plan":
+        plan = lib.plan(groups, args.to)
+        args.out.write_text(json.dumps(plan, indent=2, ensure_ascii=False) + "\n")
+        moving = sum(len(g["move"]) for g in plan["groups"])
+        then = f"mediasift dupes apply {shlex.quote(str(args.out))}"
+        print(f"Wrote {args.out}: {moving} files in {len(plan['groups'])} groups to the "
+              f"{args.to}. Edit it, then: {then}")  # fmt: skip
+    elif args.json:
+        _print_json([g.as_dict() for g in groups])
+    else:
+        for group in groups:
+            print(f"[{group.tier}] keep {group.member(group.keeper).path}")
+            for m in group.members:
+                if m.file_id != group.keeper:
+                    ev = m.evidence or group.member(group.keeper).evidence
+                    why = ev.reason if ev else "the group's representative"
+                    lock = " (protected)" if m.protected else ""
+                    print(f"    {m.path}{lock}: {why}")
+        print(f"{len(groups)} groups", file=sys.stderr)
+    return 0
+
+
+def _print_cleanup(report, as_json: bool) -> int:
+    if report is None:
+        print("Nothing to undo.")
+        return 0
+    if as_json:
+        _print_json(report.as_dict())
+        return 0
+    verb = "Would move" if report.dry_run else "Moved" if report.destination else "Restored"
+    where = f" to the {report.destination}" if report.destination else ""
+    print(f"{verb} {len(report.files)} files{where}, {report.bytes / 1e6:.1f} MB")
+    for skipped in report.skipped:
+        print(f"  skipped {skipped['path']}: {skipped['reason']}")
+    if report.dry_run and report.files:
+        print("Dry run: add --yes to do it (undo with: mediasift undo)")
+    return 0
 
 
 def _print_json(data) -> None:
@@ -317,6 +413,10 @@ def _run(lib: Library, args) -> int:
         return _index(lib, args)
     if args.command == "watch":
         return _watch(lib, args)
+    if args.command == "dupes":
+        return _dupes(lib, args)
+    if args.command == "undo":
+        return _print_cleanup(lib.undo(), args.json)
     report = lib.status() if args.command == "status" else lib.doctor()
     if args.json:
         _print_json(report)

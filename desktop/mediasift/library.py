@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the pipeline, decoders and models load only in the commands
 
     import numpy as np
 
+    from mediasift.dedup import Group, KeeperRules, Report
     from mediasift.media.ocr import OcrEngine
     from mediasift.models.encoder import Encoder, Space
     from mediasift.models.text import TextEncoder
@@ -487,6 +488,88 @@ class Library:
         except (OSError, MediaError) as exc:
             raise LibraryError(f"Cannot read {path}: {exc}") from exc
         return encoder.encode_prepared([encoder.prepare_image(decoded.image)])[0]
+
+    # --- duplicates -----------------------------------------------------------------------
+
+    def _visual_index(self) -> VectorIndex | None:
+        """The newest visual space's index, opened without loading its model (a duplicate
+        scan reads stored vectors only); None when no picture has a vector yet."""
+        rows = self.catalog.rows(
+            "SELECT id, dim FROM spaces WHERE role = ? AND EXISTS"
+            " (SELECT 1 FROM vectors v WHERE v.space_id = spaces.id) ORDER BY id DESC LIMIT 1",
+            (VISUAL,),
+        )
+        if not rows:
+            return None
+        space_id = rows[0]["id"]
+        if space_id not in self._indexes:
+            index = VectorIndex(self.index_dir, space_id, rows[0]["dim"])
+            index.open(self.catalog)
+            self._indexes[space_id] = index
+        return self._indexes[space_id]
+
+    def dupes(
+        self,
+        tiers: set[str] | None = None,
+        rules: KeeperRules | None = None,
+        progress: Progress | None = None,
+    ) -> list[Group]:
+        """Tiered groups of near-duplicate pictures, each with evidence and proposed keeper
+        (see mediasift.dedup.model). Cancel through ``progress``: raises dedup.Cancelled."""
+        from mediasift.dedup import KeeperRules
+        from mediasift.dedup.scan import scan
+
+        return scan(self.catalog, rules or KeeperRules(), self._visual_index(), tiers, progress)
+
+    def not_duplicates(self, paths: list[str]) -> int:
+        """Remember that these files are not duplicates of one another, on every later scan
+        (by content: it holds after moves and re-indexing); returns the pairs recorded."""
+        from mediasift.catalog.dedup import add_not_duplicates
+
+        digests = []
+        for path in paths:
+            row = self.catalog.file_by_path(str(Path(path).expanduser().resolve()))
+            if row is None or row["hash"] is None:
+                raise LibraryError(f"Not an indexed file: {path}")
+            digests.append(row["hash"])
+        return add_not_duplicates(self.catalog, digests)
+
+    def plan(self, groups: list[Group], destination: str = "quarantine") -> dict:
+        """A cleanup plan (JSON-ready, editable) keeping each group's keeper; ``destination``
+        is "quarantine" (a folder in the library home) or "trash" (the OS trash)."""
+        from mediasift.dedup.actions import make_plan
+
+        return make_plan(groups, destination)
+
+    def apply(self, plan: dict, dry_run: bool = True) -> Report:
+        """Carry out a plan: a dry run (what would move, bytes freed) unless ``dry_run`` is
+        False. Raises dedup.PlanRefused for a plan reaching outside the library."""
+        from mediasift.dedup.actions import apply_plan
+
+        lock = self._claim("mediasift dupes apply") if not dry_run else None
+        try:
+            return apply_plan(self.catalog, self.home, self.thumbs, plan,
+                              list(self._indexes.values()), dry_run)  # fmt: skip
+        finally:
+            if lock is not None:
+                self._save_indexes()
+                lock.release()
+
+    def undo(self) -> Report | None:
+        """Put back every file of the last applied plan, in place and in the index (no
+        re-encoding); None when there is nothing to undo."""
+        from mediasift.dedup.actions import undo_last
+
+        lock = self._claim("mediasift undo")
+        try:
+            return undo_last(self.catalog, self.thumbs, list(self._indexes.values()))
+        finally:
+            self._save_indexes()
+            lock.release()
+
+    def _save_indexes(self) -> None:
+        for index in self._indexes.values():
+            index.save(self.catalog)
 
     # --- reports --------------------------------------------------------------------------
 

@@ -20,6 +20,14 @@ QUERIES = [
 ]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _own_cache(tmp_path_factory):
+    """Towers made here, not ones other tests' libraries made first (with other settings)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDIASIFT_CACHE", str(tmp_path_factory.mktemp("towers")))
+        yield
+
+
 @pytest.fixture(scope="module")
 def clip(tiny_clip):
     return load_encoder(str(tiny_clip))

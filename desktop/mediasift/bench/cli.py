@@ -96,6 +96,13 @@ def _media(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dupes(args: argparse.Namespace) -> int:
+    from mediasift.bench.dupes import bench_dupes
+
+    _report(args, bench_dupes(args.originals, args.lookalikes, args.scale, args.plan_files))
+    return 0
+
+
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="measure indexing and query speed")
     bsub = bench.add_subparsers(dest="bench", required=True)
@@ -151,6 +158,13 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     )
     media.add_argument("--minutes", type=int, default=60, help="length of the 1080p video")
     media.add_argument("--memos", type=int, default=6, help="voice memos spoken by espeak-ng")
+    dupes = bench_command(
+        "dupes", "duplicate tiers: pair recall/precision, hashing, 100k grouping, undo", _dupes
+    )
+    dupes.add_argument("--originals", type=int, default=100, help="each with 7 copies")
+    dupes.add_argument("--lookalikes", type=int, default=50, help="pairs of look-alikes")
+    dupes.add_argument("--scale", type=int, default=100_000, help="pictures grouped for time")
+    dupes.add_argument("--plan-files", type=int, default=1000, help="files in the plan undone")
     retrieval.add_argument("--screenshots", type=int, default=120)
     retrieval.add_argument("--distractors", type=int, default=200)
     retrieval.add_argument("--keep", type=Path, help="build the set and library in this folder")

@@ -1,5 +1,5 @@
 """SQLite catalog: the library's source of truth."""
 
-from mediasift.catalog.store import Catalog, FileState, Hit, Segment, VectorItem
+from mediasift.catalog.store import Catalog, FileState, Hashes, Hit, Segment, VectorItem
 
-__all__ = ["Catalog", "FileState", "Hit", "Segment", "VectorItem"]
+__all__ = ["Catalog", "FileState", "Hashes", "Hit", "Segment", "VectorItem"]

@@ -132,6 +132,40 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE files ADD COLUMN duration REAL;
     """,
+    # 5: duplicates. Perceptual hashes per image segment (a rescan never recomputes them);
+    # "not duplicates" decisions by content hash (they survive moves and re-indexing); the
+    # journal of applied cleanup plans, holding each moved file's rows and vectors so that
+    # undo puts it back in the index without re-encoding.
+    """
+    ALTER TABLE segments ADD COLUMN phash INTEGER;
+    ALTER TABLE segments ADD COLUMN dhash INTEGER;
+    ALTER TABLE segments ADD COLUMN phash_turns BLOB;
+    ALTER TABLE segments ADD COLUMN colour INTEGER;
+    ALTER TABLE segments ADD COLUMN sharpness REAL;
+    CREATE TABLE not_duplicates (
+        hash_a TEXT NOT NULL,
+        hash_b TEXT NOT NULL,
+        decided_at REAL NOT NULL,
+        PRIMARY KEY(hash_a, hash_b)
+    );
+    CREATE TABLE cleanup_plans (
+        id INTEGER PRIMARY KEY,
+        applied_at REAL NOT NULL,
+        undone_at REAL,
+        plan TEXT NOT NULL
+    );
+    CREATE TABLE cleanup_moves (
+        id INTEGER PRIMARY KEY,
+        plan_id INTEGER NOT NULL REFERENCES cleanup_plans(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        moved_to TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        record TEXT NOT NULL,
+        restored_at REAL
+    );
+    CREATE INDEX cleanup_moves_plan ON cleanup_moves(plan_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -48,6 +48,37 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Hashes:
+    """What duplicate finding reads of a picture, computed once when it is decoded: 64-bit
+    perceptual hashes (DCT ``phash`` upright and turned 90/180/270 degrees, gradient
+    ``dhash``), its mean colour (0xRRGGBB) and sharpness (Laplacian variance, small grey)."""
+
+    phash: int
+    dhash: int
+    turns: tuple[int, int, int]
+    colour: int
+    sharpness: float
+
+
+def _signed(value: int) -> int:
+    """A 64-bit hash as SQLite's signed INTEGER."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def unsigned(value: int) -> int:
+    """A 64-bit hash read back from SQLite."""
+    return value & ((1 << 64) - 1)
+
+
+def pack_turns(turns: Sequence[int]) -> bytes:
+    return b"".join(t.to_bytes(8, "big") for t in turns)
+
+
+def unpack_turns(blob: bytes) -> tuple[int, int, int]:
+    return tuple(int.from_bytes(blob[i : i + 8], "big") for i in range(0, 24, 8))
+
+
+@dataclass(frozen=True)
 class Segment:
     """One part of a file as stored: an image, a page, a slide, a scene, a transcript chunk,
     or the OCR text of an image. ``lines`` are OCR lines as (text, x0, y0, x1, y1), the box
@@ -60,6 +91,8 @@ class Segment:
     start: float | None = None
     end: float | None = None
     lines: list | None = None
+    #: A picture's hashes (image segments), stored with it by the writer.
+    hashes: Hashes | None = None
 
 
 @dataclass(frozen=True)
@@ -320,9 +353,10 @@ class Catalog:
         with self.transaction() as conn:
             conn.execute("DELETE FROM segments WHERE file_id = ?", (dst_file_id,))
             conn.execute(
-                'INSERT INTO segments(file_id, ord, kind, start, "end", label, text, lines)'
-                ' SELECT ?, ord, kind, start, "end", label, text, lines FROM segments'
-                " WHERE file_id = ?",
+                'INSERT INTO segments(file_id, ord, kind, start, "end", label, text, lines,'
+                " phash, dhash, phash_turns, colour, sharpness)"
+                ' SELECT ?, ord, kind, start, "end", label, text, lines,'
+                " phash, dhash, phash_turns, colour, sharpness FROM segments WHERE file_id = ?",
                 (dst_file_id, src_file_id),
             )
             conn.execute(
@@ -386,6 +420,15 @@ class Catalog:
                 (*values, row[0]),
             )
             return row[0]
+
+    def set_hashes(self, segment_id: int, hashes: Hashes) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE segments SET phash=?, dhash=?, phash_turns=?, colour=?, sharpness=?"
+                " WHERE id = ?",
+                (_signed(hashes.phash), _signed(hashes.dhash), pack_turns(hashes.turns),
+                 hashes.colour, hashes.sharpness, segment_id),
+            )  # fmt: skip
 
     def segments(self, file_id: int, with_text: bool = False) -> list[dict]:
         """A file's segments in order (``lines`` decoded); only those with text if asked."""

@@ -217,3 +217,15 @@ class VectorIndex:
         return [
             (int(label), 1.0 - float(d)) for label, d in zip(labels[0], distances[0], strict=True)
         ]
+
+    def neighbours(self, matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batched k-nearest-neighbour query, one row per query: (labels, cosines); rows
+        padded with label -1 when fewer than ``k`` live items exist."""
+        with self._lock:
+            k = min(k, self.live_count)
+            n = len(matrix)
+            if k <= 0 or n == 0:
+                return np.full((n, 0), -1, np.int64), np.zeros((n, 0), np.float32)
+            self._index.set_ef(max(EF_SEARCH, k))
+            labels, distances = self._index.knn_query(np.asarray(matrix, np.float32), k=k)
+        return labels.astype(np.int64), 1.0 - distances

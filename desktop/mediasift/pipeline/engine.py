@@ -14,13 +14,10 @@ queue, whatever the backlog.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import logging
-import os
 import queue
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,20 +26,13 @@ from mediasift.index.vectors import VectorIndex
 from mediasift.pipeline.probe import READ, SPEECH, Job, Outcome, Workers, probe
 from mediasift.pipeline.progress import Event, Progress
 from mediasift.pipeline.writer import Writer
+from mediasift.priority import lower_this_thread
 
 log = logging.getLogger(__name__)
 
 #: Queue priorities: live files' looks, live files' text, the backlog's looks, its text.
 LIVE, LIVE_TEXT, BACKLOG, BACKLOG_TEXT = 0, 1, 2, 3
 _DONE = object()
-
-
-def _yield_to_encoder() -> None:
-    """Run decode threads at a lower priority (Linux: per thread), so the scheduler preempts
-    them rather than one of the model's threads, which would stall its partner at a barrier."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 class Pipeline:
@@ -83,8 +73,10 @@ class Pipeline:
         self._running = threading.Event()
         self._running.set()
         self._stopping = threading.Event()
+        # Decode threads yield to the model's threads: one preempted would stall its partner
+        # at a barrier.
         self._pool = ThreadPoolExecutor(
-            decode_workers, thread_name_prefix="decode", initializer=_yield_to_encoder
+            decode_workers, thread_name_prefix="decode", initializer=lower_this_thread
         )
         # A transcription takes a decode worker for minutes: one at a time, so the other
         # keeps reading new files; the speech jobs that come up meanwhile wait here.

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import Catalog, Segment
+from mediasift.dedup.hashes import picture_hashes
 from mediasift.media.document import read_document
 from mediasift.media.errors import MediaError
 from mediasift.media.image import decode_image, looks_like_screenshot
@@ -210,7 +211,7 @@ def _read_image(job: Job, work: Workers, path: Path, kind: str, digest: str) -> 
     if looks_like_screenshot(path.name, decoded):
         kind = "screenshot"
     payload = encoder.prepare_image(decoded.image) if encoder else None
-    piece = Piece(Segment(0, "image"), payload=payload)
+    piece = Piece(Segment(0, "image", hashes=picture_hashes(decoded.image)), payload=payload)
     return Outcome(job, "decoded", digest=digest, kind=kind, facts=facts, pieces=[piece],
                    thumbnail=thumbnail_jpeg(decoded.image))  # fmt: skip
 

@@ -186,6 +186,8 @@ class Writer:
         with self.catalog.transaction():
             for piece in outcome.pieces:
                 segment_id = self.catalog.put_segment(file_id, piece.segment)
+                if piece.segment.hashes is not None:
+                    self.catalog.set_hashes(segment_id, piece.segment.hashes)
                 if piece.vector is not None:
                     looks.append(VectorItem(segment_id, piece.vector))
                 if piece.text_vectors is not None:

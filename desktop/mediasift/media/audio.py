@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from mediasift.media.errors import MediaError
+from mediasift.media.streams import decoded, reason
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,6 @@ log = logging.getLogger(__name__)
 _DEMUX_OPTIONS = {"max_size": str(1 << 18)}
 #: Seconds of decoded audio resampled at once.
 _BATCH = 1.0
-#: Damaged packets in a row after which the rest of a file is given up as unreadable.
-_MAX_BAD_PACKETS = 50
 #: Waveforms of files up to this long (seconds) come from every sample; longer ones from
 #: slices at seek points, so a 10-hour file costs about as much as a 20-minute one.
 _FULL_SCAN = 20 * 60
@@ -55,15 +54,11 @@ def _open_audio(path: Path) -> Iterator[tuple[av.container.InputContainer, av.Au
     try:
         container = av.open(str(path), options=_DEMUX_OPTIONS)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise MediaError(f"not a readable audio or video file ({_reason(exc)})") from exc
+        raise MediaError(f"not a readable audio or video file ({reason(exc)})") from exc
     with container:
         if not container.streams.audio:
             raise MediaError("the file has no audio track")
         yield container, container.streams.audio[0]
-
-
-def _reason(exc: Exception) -> str:
-    return getattr(exc, "strerror", None) or str(exc)
 
 
 def _frames(
@@ -71,25 +66,11 @@ def _frames(
 ) -> Iterator[av.AudioFrame]:
     """Decoded frames of ``stream``, skipping damaged packets and stopping where the file
     is cut short; MediaError when not a single frame decodes."""
-    decoded = bad = 0
-    packets = container.demux(stream)
-    while bad < _MAX_BAD_PACKETS:
-        try:
-            packet = next(packets)
-        except StopIteration:
-            break
-        except av.error.FFmpegError as exc:  # the demuxer cannot go on: truncated, garbled
-            log.warning("Audio of %s ends early: %s", container.name, _reason(exc))
-            break
-        try:
-            frames = packet.decode()
-        except av.error.FFmpegError:
-            bad += 1
-            continue
-        bad = 0
-        decoded += len(frames)
+    count = 0
+    for frames in decoded(container, stream, drain=False):
+        count += len(frames)
         yield from frames
-    if not decoded:
+    if not count:
         raise MediaError("the audio track could not be decoded")
 
 

@@ -42,6 +42,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
 from mediasift.media.errors import MediaError
+from mediasift.media.streams import decoded, reason
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,6 @@ _STEP_RATIO = 4.0
 _STEP_SPAN = 1.0
 #: Packets are a still picture's when their median is below this fraction of a keyframe.
 _STILL = 0.02
-#: Damaged packets in a row after which the rest of a file is given up.
-_MAX_BAD_PACKETS = 50
 #: Seconds from the start decoded frame by frame when looking for a poster, then keyframes.
 _POSTER_LEAD = 5.0
 _POSTER_KEYFRAMES = 60
@@ -188,10 +187,6 @@ def _difference(a: _Look, b: _Look) -> float:
     return min(1.0, max(layout, tone))
 
 
-def _reason(exc: Exception) -> str:
-    return getattr(exc, "strerror", None) or str(exc)
-
-
 @contextmanager
 def _opened(path: Path) -> Iterator[tuple[av.container.InputContainer, av.VideoStream]]:
     """The container and its first real video stream (cover art is not video)."""
@@ -204,7 +199,7 @@ def _opened(path: Path) -> Iterator[tuple[av.container.InputContainer, av.VideoS
     except PermissionError as exc:
         raise MediaError("permission denied") from exc
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise MediaError(f"not a readable video file ({_reason(exc)})") from exc
+        raise MediaError(f"not a readable video file ({reason(exc)})") from exc
     with container:
         videos = [
             s
@@ -220,44 +215,12 @@ def _opened(path: Path) -> Iterator[tuple[av.container.InputContainer, av.VideoS
         yield container, stream
 
 
-def _decoded(
-    container: av.container.InputContainer,
-    stream: av.VideoStream,
-    wanted: Callable[[av.Packet], bool] = lambda packet: True,
-) -> Iterator[list[av.VideoFrame]]:
-    """The frames each packet gave (often none), skipping damaged packets and those not
-    ``wanted``, and stopping where the file is cut short; the last list drains the decoder."""
-    bad = 0
-    packets = container.demux(stream)
-    while bad < _MAX_BAD_PACKETS:
-        try:
-            packet = next(packets)
-        except StopIteration:
-            return
-        except av.error.FFmpegError as exc:  # the demuxer cannot go on: truncated, garbled
-            log.info("Video of %s ends early: %s", container.name, _reason(exc))
-            break
-        if not wanted(packet):
-            continue
-        try:
-            frames = packet.decode()
-        except av.error.FFmpegError:
-            bad += 1
-            continue
-        bad = 0
-        yield frames
-    try:
-        yield stream.codec_context.decode(None)
-    except av.error.FFmpegError:
-        return
-
-
 def _frames(
     container: av.container.InputContainer,
     stream: av.VideoStream,
     wanted: Callable[[av.Packet], bool] = lambda packet: True,
 ) -> Iterator[av.VideoFrame]:
-    for frames in _decoded(container, stream, wanted):
+    for frames in decoded(container, stream, wanted):
         yield from frames
 
 
@@ -339,7 +302,7 @@ class _Window:
         try:
             self._go_to(after)
         except (av.error.FFmpegError, OSError) as exc:
-            log.info("Cannot read between keyframes of %s: %s", self.path.name, _reason(exc))
+            log.info("Cannot read between keyframes of %s: %s", self.path.name, reason(exc))
             return
         due = after.time + step
         pending = deque(marks)
@@ -466,7 +429,7 @@ class _Scan:
     ) -> Iterator[_Sample]:
         previous: _Sample | None = None
         key_time: float | None = None
-        for frames in _decoded(container, stream, lambda packet: self._wanted(sampler, packet)):
+        for frames in decoded(container, stream, lambda packet: self._wanted(sampler, packet)):
             if self.cancelled():
                 return
             for frame in frames:

@@ -240,7 +240,7 @@ def _read_video(job: Job, work: Workers, path: Path, kind: str, digest: str) -> 
     try:
         info = probe_video(path)
     except MediaError:
-        if probe_audio_or_none(path) is None:
+        if _sound_of(path) is None:
             raise
         return _read_audio(job, work, path, "audio", digest)
     encoder = work.encoder
@@ -292,7 +292,7 @@ def _read_audio(job: Job, work: Workers, path: Path, kind: str, digest: str) -> 
                    thumbnail=thumbnail_jpeg(waveform_thumbnail(path)))  # fmt: skip
 
 
-def probe_audio_or_none(path: Path) -> AudioInfo | None:
+def _sound_of(path: Path) -> AudioInfo | None:
     """What the file's sound is, or None when it has none that can be read."""
     from mediasift.media.audio import probe_audio
 
@@ -309,7 +309,7 @@ def _transcribe(job: Job, work: Workers) -> Outcome:
 
     if work.speech is None or _current_row(job, work) is None:
         return Outcome(job, "stale")
-    if probe_audio_or_none(Path(job.path)) is None:
+    if _sound_of(Path(job.path)) is None:
         return Outcome(job, "decoded")  # a clip without sound: nothing to hear
     try:
         chunks = work.speech.transcribe(Path(job.path), work.cancelled)

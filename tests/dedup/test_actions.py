@@ -11,6 +11,7 @@ import pytest
 
 from mediasift.bench.dupeset import make_set
 from mediasift.dedup import PlanRefused
+from mediasift.library import IndexerRunning, Library
 
 
 def _digest(path: Path) -> str:
@@ -92,3 +93,33 @@ def test_a_plan_reaching_outside_the_library_is_refused(indexed, tmp_path):
     with pytest.raises(PlanRefused, match="outside"):
         library.apply(plan)
     assert outside.exists() and all(m.path.exists() for m in made)
+
+
+def test_a_cleanup_while_an_indexer_runs_is_done_by_that_indexer(indexed, settings, tmp_path):
+    """The window cleans up while its indexer holds the library: the plan goes over the
+    socket to the indexer's writer, and so does undo, refusals included."""
+    library = indexed[0]
+    plan = library.plan(library.dupes())
+    moving = [e["path"] for g in plan["groups"] for e in g["move"]]
+    with Library(library.home, settings) as indexer:
+        watch = indexer.watch()
+        try:
+            with pytest.raises(IndexerRunning):
+                library.index()  # the indexer holds the library: no second writer
+            done = library.apply(plan, dry_run=False)
+            assert sorted(done.files) == sorted(moving)
+            assert not any(os.path.exists(p) for p in moving)
+            assert not any(indexer.catalog.file_by_path(p) for p in moving)
+
+            outside = dict(plan, groups=[{"keeper": "", "move": [
+                {"path": str(tmp_path / "x.jpg"), "hash": "", "size": 0, "mtime": 0.0}]}])
+            with pytest.raises(PlanRefused, match="outside"):
+                library.apply(outside, dry_run=False)
+
+            undone = library.undo()
+            assert sorted(undone.files) == sorted(moving) and not undone.skipped
+            watch.pipeline.wait_idle(10)
+            assert all(indexer.catalog.file_by_path(p) for p in moving)
+        finally:
+            watch.stop()
+    assert all(os.path.exists(p) for p in moving)

@@ -36,25 +36,20 @@ def store_hashes(catalog: Catalog, hashes: Iterable[tuple[int, Hashes]]) -> None
             catalog.set_hashes(segment_id, found)
 
 
-def picture_vectors(catalog: Catalog, space_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """(file ids, unit vectors) of the pictures' image segments in one space."""
+def picture_vectors(catalog: Catalog, space_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(vector ids, file ids, unit vectors) of the pictures' image segments in one space, in
+    one query: index labels to files, and the vectors to ask the index with."""
     rows = catalog.tuples(
-        "SELECT s.file_id, v.vector FROM vectors v JOIN segments s ON s.id = v.segment_id"
-        " WHERE v.space_id = ? AND s.ord = 0 AND s.kind = 'image' AND v.chunk = 0",
+        "SELECT v.id, s.file_id, v.vector FROM vectors v JOIN segments s ON s.id = v.segment_id"
+        " WHERE v.space_id = ? AND s.ord = 0 AND s.kind = 'image' AND v.chunk = 0 ORDER BY v.id",
         (space_id,),
     )
     ids = np.array([r[0] for r in rows], dtype=np.int64)
+    files = np.array([r[1] for r in rows], dtype=np.int64)
     if not rows:
-        return ids, np.empty((0, 0), np.float32)
-    return ids, np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
-
-
-def vector_owners(catalog: Catalog, space_id: int) -> dict[int, int]:
-    """Vector id -> file id of the pictures' image vectors: index labels to files."""
-    return dict(catalog.tuples(
-        "SELECT v.id, s.file_id FROM vectors v JOIN segments s ON s.id = v.segment_id"
-        " WHERE v.space_id = ? AND s.ord = 0 AND s.kind = 'image'", (space_id,),
-    ))  # fmt: skip
+        return ids, files, np.empty((0, 0), np.float32)
+    matrix = np.frombuffer(b"".join(r[2] for r in rows), np.float32).reshape(len(rows), -1)
+    return ids, files, matrix
 
 
 def add_not_duplicates(catalog: Catalog, digests: Iterable[str]) -> int:

@@ -9,6 +9,7 @@ formats such as PNG or WebP). User rules put first: ``folder:PATH`` (prefer file
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ FORMAT_RANK = [RAW_EXTS, HEIC_EXTS, JPEG_EXTS]
 
 
 def _format_rank(path: str) -> int:
-    ext = Path(path).suffix.lower()
+    ext = os.path.splitext(path)[1].lower()
     return next((-n for n, exts in enumerate(FORMAT_RANK) if ext in exts), -len(FORMAT_RANK))
 
 
@@ -32,7 +33,7 @@ def _when(item: Item) -> float:
     return item.captured_at if item.captured_at is not None else item.mtime
 
 
-def _value(rule: str, item: Item) -> float:
+def rule_value(rule: str, item: Item) -> float:
     """Higher is better under ``rule``."""
     if rule == "resolution":
         return item.pixels
@@ -66,14 +67,11 @@ class KeeperRules:
     def __post_init__(self) -> None:
         probe = Item(0, "/x.jpg", "", 0, 0.0, 1, 1, None, 0, 0, (0, 0, 0), 0, 0.0)
         for rule in self.rules:
-            _value(rule, probe)  # an unknown rule fails when the rules are made, not mid-scan
+            rule_value(rule, probe)  # an unknown rule fails when the rules are made, not mid-scan
 
     def rank(self, item: Item) -> tuple:
         """Sort key: the best item to keep has the largest key (path last, for ties)."""
-        return (*(_value(rule, item) for rule in self.rules), item.path)
-
-    def best(self, items: Sequence[Item]) -> Item:
-        return max(items, key=self.rank)
+        return (*(rule_value(rule, item) for rule in self.rules), item.path)
 
     def is_protected(self, path: str) -> bool:
         return any(Path(path).is_relative_to(Path(p).expanduser()) for p in self.protected)
@@ -83,9 +81,13 @@ FAMILY_EXTS = RAW_EXTS | HEIC_EXTS | JPEG_EXTS
 
 
 def family_key(path: str) -> tuple[str, str] | None:
-    """Files sharing this key (folder + stem) are one version family: RAW+JPEG, HEIC+JPEG."""
-    p = Path(path)
-    return (str(p.parent), p.stem.lower()) if p.suffix.lower() in FAMILY_EXTS else None
+    """Files sharing this key (folder + stem) are one version family: RAW+JPEG, HEIC+JPEG.
+    (os.path, not pathlib: a scan asks this of every file in the library.)"""
+    stem, ext = os.path.splitext(path)
+    if ext.lower() not in FAMILY_EXTS:
+        return None
+    folder, name = os.path.split(stem)
+    return folder, name.lower()
 
 
 def families(paths: Sequence[str]) -> set[tuple[str, str]]:
@@ -94,5 +96,5 @@ def families(paths: Sequence[str]) -> set[tuple[str, str]]:
     for path in paths:
         key = family_key(path)
         if key is not None:
-            seen.setdefault(key, set()).add(Path(path).suffix.lower())
+            seen.setdefault(key, set()).add(os.path.splitext(path)[1].lower())
     return {key for key, exts in seen.items() if len(exts) > 1}

@@ -40,8 +40,8 @@ class Evidence:
 
     tier: str
     reason: str
-    phash_distance: int
-    dhash_distance: int
+    phash_distance: int | None  # None for documents, which are compared by their words
+    dhash_distance: int | None
     cosine: float | None = None
     capture_gap: float | None = None  # seconds between capture times, when both have one
     size_ratio: float = 1.0  # member's file size / representative's

@@ -218,14 +218,17 @@ class VectorIndex:
             (int(label), 1.0 - float(d)) for label, d in zip(labels[0], distances[0], strict=True)
         ]
 
-    def neighbours(self, matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def neighbours(
+        self, matrix: np.ndarray, k: int, ef: int = EF_SEARCH
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Batched k-nearest-neighbour query, one row per query: (labels, cosines); rows
-        padded with label -1 when fewer than ``k`` live items exist."""
+        padded with label -1 when fewer than ``k`` live items exist. A smaller ``ef`` searches
+        less widely: enough when the neighbours sought are far closer than the rest."""
         with self._lock:
             k = min(k, self.live_count)
             n = len(matrix)
             if k <= 0 or n == 0:
                 return np.full((n, 0), -1, np.int64), np.zeros((n, 0), np.float32)
-            self._index.set_ef(max(EF_SEARCH, k))
+            self._index.set_ef(max(ef, k))
             labels, distances = self._index.knn_query(np.asarray(matrix, np.float32), k=k)
         return labels.astype(np.int64), 1.0 - distances

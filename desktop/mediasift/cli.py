@@ -100,8 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=text).add_argument("--json", action="store_true")
 
     from mediasift.bench.cli import add_bench_parser
+    from mediasift.evaluation.cli import add_eval_parser
+    from mediasift.models_cli import add_models_parser
 
     add_bench_parser(sub)
+    add_models_parser(sub)
+    add_eval_parser(sub)
     return parser
 
 
@@ -115,7 +119,8 @@ def _add_dupes_parsers(sub: argparse._SubParsersAction) -> None:
         parser.add_argument(
             "--rule", action="append", metavar="RULE",
             help="keeper rule, first decides: resolution, sharpness, size, metadata, format, "
-            f"older, newer, folder:PATH, format:EXT (default: {', '.join(DEFAULT_RULES)})",
+            "older, newer, folder:PATH, format:EXT (default: the settings' order, first "
+            f"{', '.join(DEFAULT_RULES)})",
         )  # fmt: skip
         parser.add_argument("--protect", action="append", metavar="FOLDER",
                             help="never propose removing files under FOLDER")  # fmt: skip
@@ -150,9 +155,10 @@ def _dupes(lib: Library, args) -> int:
             print(f"mediasift: cannot apply {args.plan}: {exc}", file=sys.stderr)
             return 2
         return _print_cleanup(report, args.json)
-    defaults = KeeperRules()
-    try:
-        rules = KeeperRules(tuple(args.rule or defaults.rules), tuple(args.protect or ()))
+    settings = lib.settings
+    try:  # the settings' protected folders always hold; --protect adds to them
+        rules = KeeperRules(tuple(args.rule or settings.keeper_rules),
+                            tuple(settings.protected) + tuple(args.protect or ()))  # fmt: skip
     except ValueError as exc:
         print(f"mediasift: {exc}", file=sys.stderr)
         return 2
@@ -299,22 +305,32 @@ def _status_line(p: Progress) -> str:
     )
 
 
+def _json_line(message: dict) -> None:
+    """One JSON line in one write: the writer thread's events and the main thread's progress
+    never interleave (``print`` writes the newline apart)."""
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
 def _watch(lib: Library, args) -> int:
     import signal
     import threading
 
     from mediasift.pipeline.progress import Progress
+    from mediasift.priority import run_in_background
 
+    run_in_background()  # before any thread starts: they all inherit it
     lib.settings.throttle = lib.settings.throttle or args.throttle
     progress = Progress()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop, changed = threading.Event(), threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: (stop.set(), changed.set()))
+    progress.listeners.append(lambda _: changed.set())
     live = sys.stderr.isatty() and not args.json
 
     def show(event) -> None:
         if args.json:
             with contextlib.suppress(OSError):  # a reader that went away (the window closed)
-                print(json.dumps(event.__dict__), flush=True)
+                _json_line(event.__dict__)
         else:
             detail = f": {event.detail}" if event.detail else ""
             print(f"\r\033[K{event.kind} {event.path}{detail}", file=sys.stderr)
@@ -324,14 +340,18 @@ def _watch(lib: Library, args) -> int:
     if lib.model_error:
         print(f"Not searchable by description yet: {lib.model_error}", file=sys.stderr)
     last = None
+    changed.set()  # the state at start, once
     try:
-        while not stop.wait(0.5):
+        while not stop.is_set():
+            changed.wait()  # idle, this thread sleeps: it draws only what changed
+            changed.clear()
             if live:
                 print(f"\r\033[K{_status_line(progress)}", end="", file=sys.stderr, flush=True)
             elif args.json and (state := {"kind": "progress", **progress.status()}) != last:
                 with contextlib.suppress(OSError):
-                    print(json.dumps(state), flush=True)  # what the window's status bar shows
+                    _json_line(state)  # what the window's status bar shows
                 last = state
+            stop.wait(0.5)  # at most two updates a second
     except KeyboardInterrupt:
         pass
     finally:
@@ -475,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
         settings.text_model = args.text_model
     if args.speech_model:
         settings.speech_model = args.speech_model
+    if args.command in ("models", "eval"):
+        return args.run(args, settings)
     if args.command in ("search", "similar") and settings.threads is None:
         settings.threads = 1  # a search alone: one query, one thread (see Settings.threads)
     from mediasift.library import Library, LibraryError

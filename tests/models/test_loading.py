@@ -11,7 +11,7 @@ import torch
 
 from mediasift.models import ModelUnavailable, default_model_id, get_spec, load_encoder
 from mediasift.models.device import choose_device, describe_device
-from mediasift.models.loading import _files_to_download, folder_revision
+from mediasift.models.loading import files_to_download, folder_revision
 from mediasift.models.random_weights import save_random_clip
 
 MISSING_ID = "mediasift-test/no-such-model"
@@ -136,7 +136,7 @@ def test_download_list_takes_one_weight_format():
             "1_Pooling/config.json",
         )
     ]
-    assert _files_to_download(siblings) == [
+    assert files_to_download(siblings) == [
         "1_Pooling/config.json",
         "config.json",
         "merges.txt",
@@ -145,7 +145,7 @@ def test_download_list_takes_one_weight_format():
         "tokenizer.json",
     ]
     only_bin = [s for s in siblings if not s.rfilename.endswith(".safetensors")]
-    assert "pytorch_model.bin" in _files_to_download(only_bin)
+    assert "pytorch_model.bin" in files_to_download(only_bin)
 
 
 def test_registry_and_defaults():

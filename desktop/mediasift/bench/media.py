@@ -32,17 +32,26 @@ def bench_media(minutes: int, memos: int) -> dict:
     return figures
 
 
-def bench_spoken_search(memos: int) -> dict:
-    """Top-1 rate and the start error of the answer, for a phrase from each memo."""
+def write_memos(folder: Path, memos: int) -> dict[str, tuple[str, float]]:
+    """``memos`` voice memos as M4A in ``folder``: {file name: (a phrase of its middle
+    sentence, when that sentence starts, in seconds)}."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spoken = {}
     with tempfile.TemporaryDirectory() as tmp:
-        folder, spoken = Path(tmp) / "memos", {}
-        folder.mkdir()
         for number, sentences in enumerate(MEMOS[:memos]):
             wav = Path(tmp) / f"memo-{number}.wav"
             starts = memo(sentences, wav, pauses=[0.8, 2.5, 1.0])
             name = f"memo-{number}.m4a"
             convert(wav, folder / name)
             spoken[name] = (" ".join(sentences[1].split()[PHRASE_WORDS]), starts[1])
+    return spoken
+
+
+def bench_spoken_search(memos: int) -> dict:
+    """Top-1 rate and the start error of the answer, for a phrase from each memo."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "memos"
+        spoken = write_memos(folder, memos)
         speech_model = str(whisper_base_folder(cache_dir()))
         settings = bench_settings(speech_model=speech_model, ocr=False)
         first, errors = 0, []

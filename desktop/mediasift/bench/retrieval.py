@@ -19,6 +19,8 @@ import numpy as np
 
 from mediasift.bench.corpus import Labelled, build_corpus
 from mediasift.bench.data import bench_settings
+from mediasift.evaluation.labels import Expected, rank_of
+from mediasift.evaluation.metrics import DEPTH, summarize
 from mediasift.library import Library
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ RUNS = (
 )
 
 
-def _corpus(root: Path, screenshots: int, distractors: int) -> list[Labelled]:
+def labelled_corpus(root: Path, screenshots: int, distractors: int) -> list[Labelled]:
     """The labelled set, built once per folder: a kept folder is reused as it is (its
     library then only catches up), so fusion can be re-measured without re-indexing."""
     root = root.resolve()
@@ -47,23 +49,13 @@ def _corpus(root: Path, screenshots: int, distractors: int) -> list[Labelled]:
     return labelled
 
 
-def _rank(results, item: Labelled) -> int | None:
-    """1-based rank of the labelled file (and, for decks and PDFs, the labelled part)."""
-    for rank, result in enumerate(results, 1):
-        if result.path != item.path:
-            continue
-        if item.locator is None or (result.segment or {}).get("index") == item.locator:
-            return rank
-    return None
+def expected(item: Labelled) -> Expected:
+    """What the labelled query must find: the file, and for decks and PDFs the labelled part."""
+    return Expected(item.path, None if item.locator is None else item.locator + 1)
 
 
 def _measures(ranks: list[int | None]) -> dict:
-    found = np.array([r or 0 for r in ranks])
-    return {
-        "recall@1": round(float(np.mean((found >= 1) & (found <= 1))), 3),
-        "recall@5": round(float(np.mean((found >= 1) & (found <= 5))), 3),
-        "mrr": round(float(np.mean([1 / r if r else 0.0 for r in ranks])), 3),
-    }
+    return summarize([[rank] for rank in ranks])
 
 
 def bench_retrieval(
@@ -77,7 +69,7 @@ def bench_retrieval(
     with tempfile.TemporaryDirectory() as tmp:
         root = keep or Path(tmp)
         started = time.perf_counter()
-        labelled = _corpus(root, screenshots, distractors)
+        labelled = labelled_corpus(root, screenshots, distractors)
         build_s = time.perf_counter() - started
         with Library(root / "home", settings) as lib:
             lib.add_folder(root / "corpus")
@@ -97,9 +89,10 @@ def bench_retrieval(
                 by_group: dict[str, list[int | None]] = {}
                 for item in labelled:
                     t0 = time.perf_counter()
-                    response = lib.search(item.query, n=10, mode=mode, only=only)
+                    response = lib.search(item.query, n=DEPTH, mode=mode, only=only)
                     latencies.append(time.perf_counter() - t0)
-                    by_group.setdefault(item.group, []).append(_rank(response.results, item))
+                    rank = rank_of(response.results, expected(item))
+                    by_group.setdefault(item.group, []).append(rank)
                 every = [r for ranks in by_group.values() for r in ranks]
                 figures[name] = {"all": _measures(every)} | {
                     group: _measures(ranks) for group, ranks in sorted(by_group.items())

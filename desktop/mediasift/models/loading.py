@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 _WITHOUT_MODEL = "File names, metadata and duplicates still work without it."
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _CONFIG_SUFFIXES = (".json", ".txt", ".jinja", ".model", ".tiktoken")
-_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".gguf")
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".gguf")
 # Hub folders holding other runtimes' copies of the weights; never needed here.
 _SKIP_DIRS = ("onnx/", "openvino/", "coreml/", "tflite/", "gguf/")
 _TRUE = {"1", "true", "yes", "on"}
@@ -55,7 +55,7 @@ def resolve_model(name: str, role: ModelRole = VISUAL_ROLE) -> tuple[Path, str, 
     A folder's id is its resolved path and its revision a content hash; a hub id is fetched
     (or found in the cache) and keeps its commit hash. Raises :class:`ModelUnavailable`.
     """
-    local = _as_local_folder(name, role)
+    local = as_local_folder(name, role)
     if local is not None:
         revision = folder_revision(local)
         logger.info("Using local model folder %s (revision %s)", local, revision)
@@ -110,7 +110,7 @@ def load_encoder(name: str | None = None, device: str | None = None) -> Encoder:
 # -- local folders ---------------------------------------------------------------------------
 
 
-def _as_local_folder(name: str, role: ModelRole = VISUAL_ROLE) -> Path | None:
+def as_local_folder(name: str, role: ModelRole = VISUAL_ROLE) -> Path | None:
     """The folder ``name`` points to, or None when it is a hub id.
 
     An existing directory always wins; anything that cannot be a hub id ("org/name") is taken
@@ -140,11 +140,11 @@ def folder_revision(folder: Path) -> str:
         size = path.stat().st_size
         digest.update(str(size).encode() + b"\0")
         with path.open("rb") as handle:
-            if path.name.endswith(_WEIGHT_SUFFIXES) and size > 2 * 2**20:
+            if path.name.endswith(WEIGHT_SUFFIXES) and size > 2 * 2**20:
                 digest.update(handle.read(2**20))
                 handle.seek(-(2**20), os.SEEK_END)
                 digest.update(handle.read(2**20))
-            elif path.name.endswith(_CONFIG_SUFFIXES + _WEIGHT_SUFFIXES):
+            elif path.name.endswith(_CONFIG_SUFFIXES + WEIGHT_SUFFIXES):
                 digest.update(handle.read())
     return digest.hexdigest()[:12]
 
@@ -157,7 +157,7 @@ def _model_files(folder: Path) -> list[Path]:
         for path in candidates
         if path.is_file()
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-        and path.name.endswith(_CONFIG_SUFFIXES + _WEIGHT_SUFFIXES)
+        and path.name.endswith(_CONFIG_SUFFIXES + WEIGHT_SUFFIXES)
     ]
 
 
@@ -190,7 +190,7 @@ def _detect_kind(folder: Path, model_id: str) -> ModelKind:
 # -- the hub ---------------------------------------------------------------------------------
 
 
-def _hub_offline() -> bool:
+def hub_offline() -> bool:
     """Read the offline switches now (huggingface_hub reads them once, at import)."""
     from huggingface_hub import constants
 
@@ -200,7 +200,7 @@ def _hub_offline() -> bool:
     )
 
 
-def _hub_cache() -> str:
+def hub_cache() -> str:
     from huggingface_hub import constants
 
     if os.environ.get("HF_HUB_CACHE"):
@@ -234,13 +234,13 @@ def _fetch_from_hub(model_id: str, role: ModelRole = VISUAL_ROLE) -> tuple[Path,
         RevisionNotFoundError,
     )
 
-    cache_dir = _hub_cache()
+    cache_dir = hub_cache()
     endpoint = os.environ.get("HF_ENDPOINT") or None
     hub_error: Exception | None = None
-    if not _hub_offline():
+    if not hub_offline():
         try:
             info = HfApi(endpoint=endpoint).model_info(model_id, files_metadata=True, timeout=20)
-            files = _files_to_download(info.siblings or [])
+            files = files_to_download(info.siblings or [])
             sizes = {s.rfilename: getattr(s, "size", None) or 0 for s in info.siblings or []}
             total = sum(sizes.get(name, 0) for name in files)
             logger.info(
@@ -273,7 +273,7 @@ def _fetch_from_hub(model_id: str, role: ModelRole = VISUAL_ROLE) -> tuple[Path,
             ValueError,
             HfHubHTTPError,
             OfflineModeIsEnabled,
-            *_transport_errors(),
+            *transport_errors(),
         ) as exc:
             # No network, DNS, timeouts, proxies, 5xx, an interrupted download: try the cache.
             hub_error = exc
@@ -282,13 +282,13 @@ def _fetch_from_hub(model_id: str, role: ModelRole = VISUAL_ROLE) -> tuple[Path,
         path = Path(snapshot_download(model_id, cache_dir=cache_dir, local_files_only=True))
     except (LocalEntryNotFoundError, OSError, ValueError) as exc:
         raise _unreachable(model_id, role) from (hub_error or exc)
-    if not any(p.name.endswith(_WEIGHT_SUFFIXES) for p in path.iterdir()):
+    if not any(p.name.endswith(WEIGHT_SUFFIXES) for p in path.iterdir()):
         raise _unreachable(model_id, role) from hub_error
     logger.info("Using cached %s (revision %s)", model_id, path.name[:12])
     return path, path.name
 
 
-def _transport_errors() -> tuple[type[Exception], ...]:
+def transport_errors() -> tuple[type[Exception], ...]:
     """The HTTP client's error base classes: connection failures there are not OSErrors.
 
     Looked up by name because huggingface_hub has changed HTTP clients across versions.
@@ -309,7 +309,7 @@ def _transport_errors() -> tuple[type[Exception], ...]:
     return tuple(errors)
 
 
-def _files_to_download(siblings: list) -> list[str]:
+def files_to_download(siblings: list) -> list[str]:
     """Config/tokenizer files plus one weight format: safetensors if present, else .bin."""
     names = [s.rfilename for s in siblings if not s.rfilename.startswith(_SKIP_DIRS)]
     # Top level and one folder down: Sentence Transformers keeps module configs in "1_Pooling/".

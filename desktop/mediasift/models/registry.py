@@ -1,8 +1,9 @@
 """Models MediaSift knows by name, and which one to use by default.
 
 The registry only holds facts that cannot be read from a model folder before downloading it
-(kind, expected dimension, a sensible score cut-off), so unknown models still load when their
-folder says what they are.
+(kind, expected dimension, a sensible score cut-off, download size, languages, what it needs to
+run), so unknown models still load when their folder says what they are, and ``mediasift
+models`` can tell a person what each known one costs before it is downloaded.
 """
 
 from __future__ import annotations
@@ -14,17 +15,26 @@ from typing import Literal
 logger = logging.getLogger(__name__)
 
 ModelKind = Literal["clip", "vlm"]
+#: What a model does here: the visual space, the text space, speech to text, reranking.
+Role = Literal["visual", "text", "speech", "reranker"]
+ROLES: tuple[Role, ...] = ("visual", "text", "speech", "reranker")
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A known model: what it is, how wide its vectors are, and when a hit is too weak to show."""
+    """A known model: what it is, how wide its vectors are, when a hit is too weak to show, and
+    what it costs: download size, GPU memory, and how fast it runs on a laptop's processor."""
 
     id: str
-    kind: ModelKind
-    dim: int
-    min_score: float
+    kind: ModelKind | None  # how the visual loader reads it; None for the other roles
+    dim: int | None  # vector width; None where the model gives no vectors (speech)
+    min_score: float | None
     note: str
+    role: Role = "visual"
+    size_mb: int = 0  # the files downloaded (one weight format, as loading picks them)
+    languages: str = "English"
+    vram_gb: float = 0.0  # GPU memory it needs there, weights and work space
+    cpu_speed: str = "fast"  # "fast", "medium", "slow" on 2-4 cores, or "GPU only"
 
 
 DEFAULT_CPU_MODEL = "openai/clip-vit-base-patch32"
@@ -42,6 +52,8 @@ _MODELS: tuple[ModelSpec, ...] = (
         dim=512,
         min_score=0.2,
         note="CLIP ViT-B/32 (OpenAI), ~600 MB; the fast CPU default.",
+        size_mb=605,
+        vram_gb=1.0,
     ),
     ModelSpec(
         id="openai/clip-vit-base-patch16",
@@ -49,6 +61,9 @@ _MODELS: tuple[ModelSpec, ...] = (
         dim=512,
         min_score=0.2,
         note="CLIP ViT-B/16 (OpenAI), ~600 MB; finer detail, about 4x slower on CPU than B/32.",
+        size_mb=599,
+        vram_gb=1.0,
+        cpu_speed="slow",
     ),
     ModelSpec(
         id="laion/CLIP-ViT-B-32-laion2B-s34B-b79K",
@@ -56,6 +71,8 @@ _MODELS: tuple[ModelSpec, ...] = (
         dim=512,
         min_score=0.2,
         note="CLIP ViT-B/32 trained on LAION-2B; same speed as B/32, better zero-shot accuracy.",
+        size_mb=605,
+        vram_gb=1.0,
     ),
     ModelSpec(
         id="Qwen/Qwen3-VL-Embedding-2B",
@@ -64,6 +81,10 @@ _MODELS: tuple[ModelSpec, ...] = (
         min_score=0.3,
         note="Qwen3-VL multimodal embedder through Sentence Transformers, ~4 GB; "
         "the CUDA default (needs ~8 GB of GPU memory).",
+        size_mb=4300,
+        languages="multilingual (30+)",
+        vram_gb=8.0,
+        cpu_speed="GPU only",
     ),
 )
 
@@ -87,6 +108,61 @@ DEFAULT_CPU_SPEECH_MODEL = "Systran/faster-whisper-base"
 DEFAULT_CUDA_SPEECH_MODEL = "mobiuslabsgmbh/faster-whisper-large-v3-turbo"
 
 
+#: The other roles' models, for the catalogue (``mediasift models``) and downloads.
+_OTHER_MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        id=DEFAULT_TEXT_MODEL,
+        kind=None,
+        dim=DEFAULT_TEXT_DIM,
+        min_score=DEFAULT_TEXT_MIN_SCORE,
+        note="MiniLM-L6 sentence embeddings; page, slide, OCR and transcript text. The default.",
+        role="text",
+        size_mb=91,
+        vram_gb=0.3,
+    ),
+    ModelSpec(
+        id="sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
+        kind=None,
+        dim=384,
+        min_score=DEFAULT_TEXT_MIN_SCORE,
+        note="MiniLM-L12 trained on parallel text: queries and documents in different languages.",
+        role="text",
+        size_mb=471,
+        languages="multilingual (50+)",
+        vram_gb=0.6,
+        cpu_speed="medium",
+    ),
+    ModelSpec(
+        id=DEFAULT_CPU_SPEECH_MODEL,
+        kind=None,
+        dim=None,
+        min_score=None,
+        note="Whisper base (CTranslate2, int8 on the CPU), about 0.2x real time on 2 cores.",
+        role="speech",
+        size_mb=145,
+        languages="multilingual (99)",
+        vram_gb=0.5,
+    ),
+    ModelSpec(
+        id=DEFAULT_CUDA_SPEECH_MODEL,
+        kind=None,
+        dim=None,
+        min_score=None,
+        note="Whisper large-v3 turbo (CTranslate2, float16): near large-v3 accuracy, much faster.",
+        role="speech",
+        size_mb=1620,
+        languages="multilingual (99)",
+        vram_gb=2.5,
+        cpu_speed="slow",
+    ),
+)
+
+#: Every known model, each role's in order: what ``mediasift models`` lists.
+CATALOGUE: tuple[ModelSpec, ...] = tuple(
+    sorted(_MODELS + _OTHER_MODELS, key=lambda spec: ROLES.index(spec.role))
+)
+
+
 def default_speech_model(device: str) -> str:
     return DEFAULT_CUDA_SPEECH_MODEL if device.startswith("cuda") else DEFAULT_CPU_SPEECH_MODEL
 
@@ -98,6 +174,12 @@ def get_spec(model_id: str) -> ModelSpec | None:
         return spec
     lowered = model_id.lower()
     return next((s for s in _MODELS if s.id.lower() == lowered), None)
+
+
+def find_spec(model_id: str) -> ModelSpec | None:
+    """The catalogue entry for a hub id in any role (case-insensitive), or None."""
+    lowered = model_id.lower()
+    return next((s for s in CATALOGUE if s.id.lower() == lowered), None)
 
 
 def default_model_id(device: str) -> str:

@@ -1,0 +1,1 @@
+"""Retrieval quality on labelled queries: metrics, the labelled sets, and ``mediasift eval``."""

@@ -1,0 +1,258 @@
+"""Model downloads against a fake hub started here: the endpoints huggingface_hub really calls
+(the repo listing with file metadata, HEAD and ranged GET on ``resolve``), no network."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from mediasift.cli import main
+from mediasift.models import download
+from mediasift.models.download import Cancelled, DownloadError, NotEnoughSpace, Offline, fetch
+from mediasift.models.loading import resolve_model
+
+REPO = "acme/tiny-clip"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+CONFIG = json.dumps({"model_type": "clip"}).encode()
+WEIGHTS = os.urandom(3 << 20)  # 3 MiB, sent as an LFS file
+FILES = {
+    "config.json": CONFIG,
+    "model.safetensors": WEIGHTS,
+    "README.md": b"# not needed by the loader\n",
+    "onnx/model.onnx": b"another runtime's copy",
+}
+LFS = {"model.safetensors"}
+
+
+def _git_sha1(data: bytes) -> str:
+    return hashlib.sha1(f"blob {len(data)}\0".encode() + data).hexdigest()
+
+
+def _etag(name: str) -> str:
+    data = FILES[name]
+    return hashlib.sha256(data).hexdigest() if name in LFS else _git_sha1(data)
+
+
+class FakeHub(BaseHTTPRequestHandler):
+    """``GET /api/models/ORG/NAME`` and ``HEAD``/``GET /ORG/NAME/resolve/REV/FILE`` (Range)."""
+
+    served: list[int]  # bytes of file content sent, per GET
+    cut_after: int | None = None  # drop the connection after this many bytes of a file
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _file(self) -> str | None:
+        """The file a ``/ORG/NAME/resolve/REV/FILE`` path asks for: every repo holds FILES."""
+        found = re.fullmatch(r"/[^/]+/[^/]+/resolve/([^/]+)/(.+)", self.path)
+        if found is None or found[1] not in (COMMIT, "main") or found[2] not in FILES:
+            return None
+        return found[2]
+
+    def _headers(self, name: str, length: int, status: int = 200) -> None:
+        self.send_response(status)
+        self.send_header("X-Repo-Commit", COMMIT)
+        self.send_header("ETag", f'"{_etag(name)}"')
+        if name in LFS:
+            self.send_header("X-Linked-Etag", f'"{_etag(name)}"')
+            self.send_header("X-Linked-Size", str(len(FILES[name])))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(length))
+
+    def do_HEAD(self) -> None:
+        name = self._file()
+        if name is None:
+            self.send_error(404)
+            return
+        self._headers(name, len(FILES[name]))
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        if listing := re.fullmatch(r"/api/models/([^/]+/[^/?]+)(\?.*)?", self.path):
+            siblings = []
+            for name, data in FILES.items():
+                sibling = {"rfilename": name, "size": len(data), "blobId": _git_sha1(data)}
+                if name in LFS:
+                    sha = hashlib.sha256(data).hexdigest()
+                    sibling["lfs"] = {"size": len(data), "sha256": sha, "pointerSize": 134}
+                siblings.append(sibling)
+            body = json.dumps({"id": listing[1], "sha": COMMIT, "siblings": siblings}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        name = self._file()
+        if name is None:
+            self.send_error(404)
+            return
+        data, start = FILES[name], 0
+        if self.headers.get("Range"):
+            start = int(self.headers["Range"].removeprefix("bytes=").split("-")[0])
+            self._headers(name, len(data) - start, 206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self._headers(name, len(data))
+        self.end_headers()
+        sent = data[start:] if self.cut_after is None else data[start : start + self.cut_after]
+        self.wfile.write(sent)
+        self.served.append(len(sent))
+
+
+@pytest.fixture(scope="module")
+def hub_url():
+    FakeHub.served = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def hub(hub_url, monkeypatch, tmp_path):
+    """Online against the fake hub, with an empty cache; small chunks so cancel can land."""
+    from huggingface_hub import constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("HF_ENDPOINT", hub_url)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.setattr(download, "CHUNK", 64 << 10)
+    FakeHub.served.clear()
+    return hub_url
+
+
+def test_download_reports_progress_checks_and_loads_offline(hub, monkeypatch):
+    events = []
+    result = fetch(REPO, on_progress=events.append)
+    total = len(CONFIG) + len(WEIGHTS)
+    assert result.source == "hub" and result.revision == COMMIT
+    assert result.total_bytes == result.fetched_bytes == total
+    assert result.redownloaded_bytes == result.resumed_bytes == 0
+    assert sorted(result.checked) == ["config.json: size + git-sha1",
+                                      "model.safetensors: size + sha256"]  # fmt: skip
+    dones = [e.done for e in events]
+    assert dones == sorted(dones) and dones[-1] == total and len(events) >= 48
+    assert events[-1].rate > 0 and events[-1].eta == 0
+    folder = result.folder
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.safetensors"]
+    assert (folder / "model.safetensors").read_bytes() == WEIGHTS
+    # What huggingface_hub and the loader read, with the hub switched off:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert download.cached_snapshot(REPO) == folder
+    assert resolve_model(REPO)[0] == folder and resolve_model(REPO)[2] == COMMIT
+    again = fetch(REPO)
+    assert again.source == "cache" and again.fetched_bytes == 0 and again.folder == folder
+
+
+def test_cancel_keeps_the_partial_and_a_rerun_resumes(hub):
+    stop = threading.Event()
+
+    def cancel_after_a_megabyte(event) -> None:
+        if event.done > 1 << 20:
+            stop.set()
+
+    with pytest.raises(Cancelled, match="resume"):
+        fetch(REPO, on_progress=cancel_after_a_megabyte, cancel=stop)
+    kept = download.partial_bytes(REPO)
+    assert 1 << 20 <= kept < len(WEIGHTS)
+    assert download.cached_snapshot(REPO) is None  # not mistaken for a complete download
+
+    FakeHub.served.clear()
+    result = fetch(REPO)
+    assert result.resumed_bytes == kept and result.redownloaded_bytes == 0
+    assert result.fetched_bytes == len(WEIGHTS) - kept == sum(FakeHub.served)
+    assert (result.folder / "model.safetensors").read_bytes() == WEIGHTS
+    assert download.partial_bytes(REPO) == 0
+
+
+def test_ctrl_c_keeps_the_partial(hub):
+    def interrupt(event) -> None:
+        if event.done > 1 << 20:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fetch(REPO, on_progress=interrupt)
+    kept = download.partial_bytes(REPO)
+    assert kept >= 1 << 20
+    assert fetch(REPO).resumed_bytes == kept
+
+
+def test_a_dropped_connection_says_so_and_keeps_the_partial(hub, monkeypatch):
+    monkeypatch.setattr(FakeHub, "cut_after", 1 << 20)
+    with pytest.raises(DownloadError, match=r"broke off.*Run it again to resume"):
+        fetch(REPO)
+    assert download.partial_bytes(REPO) == 1 << 20
+    monkeypatch.setattr(FakeHub, "cut_after", None)
+    assert fetch(REPO).resumed_bytes == 1 << 20
+
+
+def test_models_commands(hub, capsys):
+    clip = "openai/clip-vit-base-patch32"
+    assert main(["models", "get", clip]) == 0
+    out = capsys.readouterr().out
+    assert f"Downloaded: {clip}" in out and "verified model.safetensors: size + sha256" in out
+    assert "re-downloaded 0.0 MB" in out
+    assert main(["models", "--json"]) == 0
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert {row["role"] for row in rows.values()} == {"visual", "text", "speech"}
+    assert rows[clip]["state"] == "downloaded" and rows[clip]["default"] == "CPU default"
+    assert rows["openai/clip-vit-base-patch16"]["state"] == "not downloaded"
+    assert rows["Qwen/Qwen3-VL-Embedding-2B"]["vram_gb"] == 8.0
+    assert main(["models"]) == 0
+    assert "ROLE" in capsys.readouterr().out
+    assert main(["models", "get", "openai/clip-vit-base-patch16"]) == 0  # the fake hub has it
+    capsys.readouterr()
+    main(["models", "get", "/no/such/folder"])
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_damaged_partial_is_caught_and_removed(hub):
+    blobs = download.storage_folder(REPO) / "blobs"
+    blobs.mkdir(parents=True)
+    sha = hashlib.sha256(WEIGHTS).hexdigest()
+    (blobs / f"{sha}.incomplete").write_bytes(b"x" * 1000)  # not this file's first bytes
+    with pytest.raises(DownloadError, match="damaged"):
+        fetch(REPO)
+    assert download.partial_bytes(REPO) == 0
+    assert fetch(REPO).fetched_bytes == len(WEIGHTS)
+
+
+def test_refuses_when_the_disk_is_too_full(hub, monkeypatch):
+    monkeypatch.setattr(download, "free_bytes", lambda path: 50 << 20)
+    with pytest.raises(NotEnoughSpace, match="MB more on disk") as refused:
+        fetch(REPO)
+    assert "nothing was downloaded" in str(refused.value)
+    assert FakeHub.served == [] and download.partial_bytes(REPO) == 0
+
+
+def test_offline_says_so_at_once(hub, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    started = time.monotonic()
+    with pytest.raises(Offline, match=r"HF_HUB_OFFLINE.*not in the Hugging Face cache"):
+        fetch(REPO)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    with pytest.raises(Offline, match="cannot be reached"):
+        fetch(REPO)
+    assert time.monotonic() - started < download.CONNECT_TIMEOUT
+
+
+def test_sideloading_a_local_folder(tiny_clip, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    result = fetch(str(tiny_clip))
+    assert result.source == "folder" and result.folder == tiny_clip.resolve()
+    assert result.fetched_bytes == 0 and result.total_bytes > 0
+    with pytest.raises(DownloadError, match="not a model folder"):
+        fetch(str(Path(tiny_clip).parent))

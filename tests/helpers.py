@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,16 @@ def write_image(path: Path, seed: int, size=(96, 72), fmt: str | None = None, **
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, fmt, **save)
     return path
+
+
+def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:
+    """Wait until ``predicate()`` holds (checked every 50 ms); AssertionError on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"

@@ -10,10 +10,12 @@ import json
 import logging
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import platformdirs
+
+from mediasift.dedup.keeper import DEFAULT_RULES, KeeperRules
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,9 @@ class Settings:
     #: Threads each model may use (None: all cores). Searching alone wants 1: a query is
     #: tiny, and a second OpenMP thread stalls whenever anything else holds a core.
     threads: int | None = None
+    #: Seconds without work after which a watching indexer lets its models go (their process
+    #: ends and its memory returns to the system); the next file that needs them loads them.
+    release_after: float = 180.0
     #: Pause background indexing while the computer runs on battery (where the OS tells).
     pause_on_battery: bool = True
     #: Read text inside images (screenshots, photos of documents) with OCR.
@@ -85,6 +90,14 @@ class Settings:
     max_pages: int = 500
     #: Seconds one document may take to read before the pages so far are kept.
     document_seconds: float = 60.0
+    #: Folders whose files a duplicate cleanup never proposes to move away.
+    protected: list[str] = field(default_factory=list)
+    #: Which copy of a duplicate to keep, the first rule deciding first (mediasift.dedup.keeper).
+    keeper_rules: list[str] = field(default_factory=lambda: list(DEFAULT_RULES))
+
+    def keeper(self) -> KeeperRules:
+        """The duplicate keeper rules and protected folders these settings hold."""
+        return KeeperRules(tuple(self.keeper_rules), tuple(self.protected))
 
     def models(self) -> dict:
         """What makes two processes answer a search alike: a running indexer answers another

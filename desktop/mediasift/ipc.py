@@ -12,6 +12,7 @@ One connection carries one JSON request line and one JSON reply line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 SOCKET_NAME = "indexer.sock"
 #: Seconds a search waits for the indexer's answer before answering on its own.
 ANSWER_TIMEOUT = 20.0
-_MAX_LINE = 1 << 20
+_MAX_LINE = 64 << 20  # a cleanup plan of many files is one line
 
 
 def socket_path(home: Path) -> Path:
@@ -100,14 +101,27 @@ class Server:
             os.umask(old_umask)
         server.daemon_threads = True
         self._server = server
-        threading.Thread(target=server.serve_forever, name="answers", daemon=True).start()
+        # No poll interval: the thread sleeps until a connection comes (stop makes one).
+        threading.Thread(
+            target=server.serve_forever, args=(None,), name="answers", daemon=True
+        ).start()
         log.info("Answering searches on %s", self.path)
         return self
 
     def stop(self) -> None:
         if self._server is None:
             return
-        self._server.shutdown()
+        closing = threading.Thread(target=self._server.shutdown, name="answers-stop")
+        closing.start()
+        while closing.is_alive():  # serve_forever sees the shutdown at its next connection
+            self._nudge()
+            closing.join(0.05)
         self._server.server_close()
         self.path.unlink(missing_ok=True)
         self._server = None
+
+    def _nudge(self) -> None:
+        with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(1)
+            sock.connect(str(self.path))
+            sock.sendall(b'{"op": "ping"}\n')

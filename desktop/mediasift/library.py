@@ -37,6 +37,8 @@ if TYPE_CHECKING:  # the pipeline, decoders and models load only in the commands
     from mediasift.dedup import Group, KeeperRules, Report
     from mediasift.media.ocr import OcrEngine
     from mediasift.models.encoder import Encoder, Space
+    from mediasift.models.host import ModelHost
+    from mediasift.models.remote import RemoteOcr, RemoteTextEncoder
     from mediasift.models.text import TextEncoder
     from mediasift.models.towers import QueryTower
     from mediasift.pipeline.engine import Pipeline
@@ -69,6 +71,10 @@ class LibraryError(Exception):
     """A user-facing error: bad folder, unknown file, no model for a search."""
 
 
+#: Seconds a cleanup handed to the running indexer may take (each file is hashed again).
+HAND_OVER_TIMEOUT_S = 600.0
+
+
 class IndexerRunning(LibraryError):
     """Another process indexes this library (one writer at a time: mediasift.writer_lock)."""
 
@@ -98,8 +104,10 @@ class Library:
         self.thumbs = self.home / "thumbs"
         self.index_dir = self.home / "index"
         self._encoder: Encoder | None = None
-        self._text_encoder: TextEncoder | None = None
-        self._ocr: OcrEngine | None = None
+        self._text_encoder: TextEncoder | RemoteTextEncoder | None = None
+        self._ocr: OcrEngine | RemoteOcr | None = None
+        #: The model process of a watching library (models.host); None: models load here.
+        self._host: ModelHost | None = None
         self._speech: Speech | None = None
         self._space_id: int | None = None
         self._text_space_id: int | None = None
@@ -164,33 +172,44 @@ class Library:
     def encoder(self) -> Encoder | None:
         """The visual model, loaded once; None (with ``model_error`` set) when it cannot be."""
         if self._encoder is None and self.model_error is None:
-            self._limit_threads()
             from mediasift.models.encoder import ModelUnavailable
-            from mediasift.models.loading import load_encoder
 
             try:
-                self._encoder = load_encoder(self.settings.model, self.settings.device)
+                self._encoder = self._load_model(VISUAL)
             except ModelUnavailable as exc:
                 self.model_error = str(exc)
-            else:
-                self._towers[VISUAL] = _ensure_tower(self._encoder)
         return self._encoder
 
-    def text_encoder(self) -> TextEncoder | None:
+    def text_encoder(self) -> TextEncoder | RemoteTextEncoder | None:
         """The text model, loaded once on its own (search by words and meaning works without
         the visual model); None, with ``text_model_error`` set, when it cannot be."""
         if self._text_encoder is None and self.text_model_error is None:
-            self._limit_threads()
             from mediasift.models.encoder import ModelUnavailable
-            from mediasift.models.text import load_text_encoder
 
             try:
-                self._text_encoder = load_text_encoder(self.settings.text_model)
+                self._text_encoder = self._load_model(TEXT)
             except ModelUnavailable as exc:
                 self.text_model_error = str(exc)
-            else:
-                self._towers[TEXT] = _ensure_tower(self._text_encoder)
         return self._text_encoder
+
+    def _load_model(self, role: str):
+        """The role's model: in the model process when watching (whose first load makes the
+        query tower), else here, with its tower made now."""
+        if self._host is not None:
+            from mediasift.models.remote import RemoteEncoder, RemoteTextEncoder
+
+            return (RemoteEncoder if role == VISUAL else RemoteTextEncoder)(self._host)
+        self._limit_threads()
+        if role == VISUAL:
+            from mediasift.models.loading import load_encoder
+
+            model = load_encoder(self.settings.model, self.settings.device)
+        else:
+            from mediasift.models.text import load_text_encoder
+
+            model = load_text_encoder(self.settings.text_model)
+        self._towers[role] = _ensure_tower(model)
+        return model
 
     def _query_encoder(self, role: str) -> tuple[Space, Callable[[str], np.ndarray], float] | None:
         """(space, query -> unit vector, the model's "no good match" cosine) for the role's
@@ -241,19 +260,27 @@ class Library:
                     return tower
         return None
 
-    def ocr(self) -> OcrEngine | None:
-        """The OCR engine when turned on and installed (its models load on first use)."""
+    def ocr(self) -> OcrEngine | RemoteOcr | None:
+        """The OCR engine when turned on and installed (its models load on first use; in the
+        model process when watching)."""
         if not self.settings.ocr:
             return None
         if self._ocr is None:
             from mediasift.media.ocr import OcrEngine, ocr_available
+            from mediasift.models.encoder import ModelUnavailable
 
-            missing = ocr_available()
-            if missing:
-                log.warning("Text in images will not be read: %s", missing)
+            try:
+                if self._host is not None:
+                    from mediasift.models.remote import RemoteOcr
+
+                    self._ocr = RemoteOcr(self._host)
+                elif missing := ocr_available():
+                    raise ModelUnavailable(missing)
+                else:
+                    self._ocr = OcrEngine(max_lines=OCR_MAX_LINES)
+            except ModelUnavailable as exc:
+                log.warning("Text in images will not be read: %s", exc)
                 self.settings.ocr = False
-                return None
-            self._ocr = OcrEngine(max_lines=OCR_MAX_LINES)
         return self._ocr
 
     def speech(self) -> Speech | None:
@@ -262,14 +289,19 @@ class Library:
         if not self.settings.transcribe:
             return None
         if self._speech is None:
-            from mediasift.models.device import choose_device
             from mediasift.models.registry import default_speech_model
             from mediasift.pipeline.speech import Speech
 
-            device = choose_device(self.settings.device)
+            if self._host is not None:  # the indexer asks its model process: no torch here
+                device = self._host.describe("device")["device"]
+            else:
+                from mediasift.models.device import choose_device
+
+                device = choose_device(self.settings.device)
             model = self.settings.speech_model or default_speech_model(device)
+            idle = self.settings.release_after if self._host is not None else None
             self._speech = Speech(model, "cuda" if device.startswith("cuda") else "cpu",
-                                  self.settings.threads or 0)  # fmt: skip
+                                  self.settings.threads or 0, idle)  # fmt: skip
         return self._speech
 
     def _space_index(self, space, role: str) -> tuple[int, VectorIndex]:
@@ -352,9 +384,11 @@ class Library:
             self.settings.threads = 1
         lock = self._claim("mediasift watch")
         try:
+            self._host_models()
             pipeline = self.pipeline(progress)
             rows = self.folder_rows(None)
-            watch = Watch(pipeline, rows, lock, settle, self.settings.pause_on_battery).start()
+            watch = Watch(pipeline, rows, lock, settle, self.settings.pause_on_battery,
+                          self._host).start()  # fmt: skip
         except BaseException:
             lock.release()
             raise
@@ -364,6 +398,21 @@ class Library:
             watch.stop()  # releases the lock too
             raise
         return watch
+
+    def _host_models(self) -> None:
+        """From now on the models run in a model process that ends when idle (models.host):
+        a watching indexer lives all day, and torch must not (models loaded here go)."""
+        from mediasift.models.host import HostConfig, ModelHost
+
+        if self._host is not None:  # a watch before this one: today's settings apply
+            self._host.close()
+        config = HostConfig(self.settings.model, self.settings.text_model, self.settings.device,
+                            self.settings.threads, OCR_MAX_LINES,
+                            logging.getLogger().getEffectiveLevel())  # fmt: skip
+        self._host = ModelHost(config, self.settings.release_after)
+        self._encoder = self._text_encoder = self._ocr = self._speech = None
+        self.model_error = self.text_model_error = None
+        self._towers.clear()
 
     def _claim(self, what: str) -> WriterLock:
         """The library's writer lock, or IndexerRunning naming the process that holds it."""
@@ -544,30 +593,53 @@ class Library:
     def apply(self, plan: dict, dry_run: bool = True) -> Report:
         """Carry out a plan: a dry run (what would move, bytes freed) unless ``dry_run`` is
         False. Raises dedup.PlanRefused for a plan reaching outside the library."""
-        from mediasift.dedup.actions import apply_plan
-
-        lock = self._claim("mediasift dupes apply") if not dry_run else None
-        try:
-            return apply_plan(self.catalog, self.home, self.thumbs, plan,
-                              list(self._indexes.values()), dry_run)  # fmt: skip
-        finally:
-            if lock is not None:
-                self._save_indexes()
-                lock.release()
+        if dry_run:
+            return self.apply_here(plan, dry_run=True)
+        return self._as_writer("apply", {"plan": plan}, lambda: self.apply_here(plan, False))
 
     def undo(self) -> Report | None:
         """Put back every file of the last applied plan, in place and in the index (no
         re-encoding); None when there is nothing to undo."""
+        return self._as_writer("undo", {}, self.undo_here)
+
+    def apply_here(self, plan: dict, dry_run: bool) -> Report:
+        """``apply`` by this process, which must be the library's writer (or a dry run)."""
+        from mediasift.dedup.actions import apply_plan
+
+        return apply_plan(self.catalog, self.home, self.thumbs, plan,
+                          list(self._indexes.values()), dry_run)  # fmt: skip
+
+    def undo_here(self) -> Report | None:
+        """``undo`` by this process, which must be the library's writer."""
         from mediasift.dedup.actions import undo_last
 
-        lock = self._claim("mediasift undo")
+        return undo_last(self.catalog, self.thumbs, list(self._indexes.values()))
+
+    def _as_writer(self, op: str, request: dict, act: Callable[[], Report | None]):
+        """Run a cleanup change as the library's one writer: here, under the writer lock; or,
+        while an indexer holds it, by that indexer (over its socket), in order with its own
+        writes, so a window or a terminal can clean up while indexing goes on."""
+        from mediasift.dedup import PlanRefused, Report
+        from mediasift.ipc import ask
+
         try:
-            return undo_last(self.catalog, self.thumbs, list(self._indexes.values()))
+            lock = self._claim(f"mediasift {op}")
+        except IndexerRunning:
+            reply = ask(self.home, {"op": op, **request}, timeout=HAND_OVER_TIMEOUT_S)
+            if reply is None:
+                raise
+            if "refused" in reply:
+                raise PlanRefused(reply["refused"]) from None
+            if "error" in reply:
+                raise LibraryError(reply["error"]) from None
+            return Report(**reply["report"]) if reply["report"] else None
+        try:
+            return act()
         finally:
-            self._save_indexes()
+            self.save_indexes()
             lock.release()
 
-    def _save_indexes(self) -> None:
+    def save_indexes(self) -> None:
         for index in self._indexes.values():
             index.save(self.catalog)
 

@@ -1,19 +1,48 @@
-"""Thread priorities: background work yields the processor to what a person waits on."""
+"""Priorities: background work yields the processor and the disk to what a person waits on."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import threading
 
-#: Niceness of background threads (0 is normal, 19 the lowest).
+log = logging.getLogger(__name__)
+
+#: Niceness of background work (0 is normal, 19 the lowest).
 BACKGROUND = 10
+#: How much lower than its process a background thread runs, where the process already is.
+BELOW = 5
+#: I/O priority of a background process: the lowest of the best-effort class (the idle class
+#: can starve it outright while anything else reads).
+IO_LEVEL = 7
 
 
 def lower_this_thread() -> None:
-    """Run the calling thread at BACKGROUND niceness (Linux sets it per thread; elsewhere
-    nothing), so the scheduler preempts it rather than a thread that must not wait."""
+    """Run the calling thread at BACKGROUND niceness, or BELOW its own when that is already
+    background (the indexer's decode threads yield to its models), on Linux, which sets it per
+    thread; elsewhere nothing. The scheduler then preempts it rather than a thread that must
+    not wait."""
     if sys.platform.startswith("linux"):
+        tid = threading.get_native_id()
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND)
+            own = os.getpriority(os.PRIO_PROCESS, tid)
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, max(BACKGROUND, own + BELOW)))
+
+
+def run_in_background() -> None:
+    """Lower the calling thread, and every thread and process it starts from now on, to
+    BACKGROUND niceness and the lowest best-effort I/O priority. Called first thing by the
+    indexer (``mediasift watch``), before it starts any thread: Linux keeps both per thread,
+    and new threads inherit the creator's."""
+    with contextlib.suppress(OSError):
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, 0, max(BACKGROUND, own))
+    if sys.platform.startswith("linux"):
+        import psutil
+
+        try:
+            psutil.Process().ionice(psutil.IOPRIO_CLASS_BE, IO_LEVEL)
+        except (OSError, psutil.Error) as exc:
+            log.info("I/O priority unchanged: %s", exc)

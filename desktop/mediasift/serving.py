@@ -6,18 +6,24 @@ from the window and the CLI, answered by the watching library.
 - ``index`` (folders handed over), ``remove`` (folders forgotten), ``retry`` (failed files read
   again), ``pause``, ``resume``, and for a window that did not start this indexer
   ``progress`` and ``stop`` (to restart it with new settings): the indexer's business,
-  whatever models it runs. Catalog
-  changes go through the pipeline's writer, in order with its own writes.
+  whatever models it runs;
+- ``apply`` (a duplicate cleanup plan) and ``undo`` (the last one), for a window or a terminal
+  that cannot write while this indexer holds the library.
+
+Catalog changes go through the pipeline's writer, in order with its own writes.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mediasift.library import LibraryError
+from mediasift.dedup import PlanRefused
+from mediasift.library import HAND_OVER_TIMEOUT_S, LibraryError
 
 if TYPE_CHECKING:
     from mediasift.library import Library
@@ -48,11 +54,41 @@ class Requests:
             if op in ("pause", "resume"):
                 (self.watch.pipeline.pause if op == "pause" else self.watch.pipeline.resume)()
                 return {"paused": op == "pause"}
+            if op == "apply":
+                plan = request["plan"]
+                report = self._on_writer(lambda: self.library.apply_here(plan, dry_run=False))
+                return {"report": report.as_dict()}
+            if op == "undo":
+                report = self._on_writer(self.library.undo_here)
+                return {"report": report.as_dict() if report else None}
             return {"response": self.library.run(request).as_dict()}
+        except PlanRefused as exc:
+            return {"refused": str(exc)}
         except LibraryError as exc:
             return {"error": str(exc)}
         except (KeyError, TypeError, ValueError) as exc:
             return {"declined": f"malformed request ({exc!r})"}
+
+    def _on_writer(self, act: Callable[[], object]) -> object:
+        """``act()`` run on the pipeline's writer thread (then the indexes saved), its result
+        or its exception handed back to the asking thread."""
+        done, outcome = threading.Event(), {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = act()
+                self.library.save_indexes()
+            except Exception as exc:  # re-raised on the asking thread, where it is answered
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        self.watch.pipeline.call(run)
+        if not done.wait(HAND_OVER_TIMEOUT_S):
+            raise LibraryError("The indexer is too busy to clean up now; try again later.")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
     def _index(self, folders: list[str]) -> list[str]:
         """Add folders another process handed over (all, if none), watch and index them."""

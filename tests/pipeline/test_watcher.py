@@ -14,22 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import write_image
+from helpers import wait_for, write_image
 
 from mediasift.ipc import ask
 from mediasift.pipeline.progress import Progress
 from mediasift.pipeline.scanner import MISSING_FOLDER
 
 SETTLE = 0.3
-
-
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def settled(watch) -> None:
@@ -253,7 +244,11 @@ def test_new_files_go_ahead_of_the_backlog(library, tmp_path):
         wait_for(lambda: progress.total >= 60, what="backlog queued")
         write_image(folder / "fresh.png", 999)
         wait_for(lambda: progress.total >= 61, what="live file queued")
-        before = len(order)  # read before the pause took hold (a loaded machine reads more)
+        # Reads in flight when the pause took hold are written first (a closed file is queued
+        # at once, so some may still be on their way): count them in.
+        in_line = watch.pipeline._jobs.qsize
+        wait_for(lambda: progress.done + in_line() == progress.total, what="reads in flight")
+        before = len(order)
         watch.pipeline.resume()
         wait_for(lambda: len(order) >= 61, what="all indexed")
     finally:
@@ -350,7 +345,7 @@ def test_copy_of_tree_into_library_is_indexed(live, tmp_path):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify")
 def test_lost_events_are_caught_by_rescans_even_during_a_backlog(live, monkeypatch):
     lib, folder, watch, events = live
-    monkeypatch.setattr(watch.watcher, "handle", lambda event: None)  # only a rescan sees files
+    monkeypatch.setattr(watch.watcher, "handle", lambda *event: None)  # only a rescan sees files
     watch.pipeline.pause()  # a long backlog: the first rescan's files stay queued
     for batch, first in (("a", 0), ("b", 100)):
         for i in range(30):

@@ -47,6 +47,13 @@ def _watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _idle(args: argparse.Namespace) -> int:
+    from mediasift.bench.idle import bench_idle
+
+    _report(args, bench_idle(args.model, args.samples, args.idle, args.release_after, args.ocr))
+    return 0
+
+
 def _query(args: argparse.Namespace) -> int:
     from mediasift.bench.query import bench_query
 
@@ -127,6 +134,17 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     crash.add_argument("--files", type=int, default=300)
     watch = bench_command("watch", "new-file latency; a burst into a watched folder", _watch)
     watch.add_argument("--files", type=int, default=10000)
+    idle = bench_command(
+        "idle", "the indexer at rest (memory, CPU, wake-ups) and closed files to indexed", _idle
+    )
+    idle.add_argument("--samples", type=int, default=10, help="screenshots timed, models warm")
+    idle.add_argument("--idle", type=float, default=60.0, help="seconds of idling measured")
+    idle.add_argument(
+        "--release-after", type=float, default=10.0, help="the indexer's quiet spell, seconds"
+    )
+    idle.add_argument(
+        "--no-ocr", dest="ocr", action="store_false", help="leave text in images unread"
+    )
     query = bench_command("query", "text query latency at several library sizes", _query)
     query.add_argument("--sizes", default="10000,100000", help="comma-separated item counts")
     query.add_argument("--queries", type=int, default=200)

@@ -27,7 +27,7 @@ SEARCH = ("search", "a red car", "-n", "5")
 CASES = {"search": SEARCH, "status": ("status",), "help": ("--help",)}
 
 
-def _command() -> list[str]:
+def mediasift_command() -> list[str]:
     """The installed ``mediasift`` script beside this interpreter, as a user runs it."""
     script = Path(sys.executable).with_name("mediasift")
     return [str(script)] if script.is_file() else [sys.executable, "-m", "mediasift.cli"]
@@ -35,7 +35,7 @@ def _command() -> list[str]:
 
 def _timed(env: dict, args: tuple[str, ...]) -> float:
     started = time.perf_counter()
-    done = subprocess.run([*_command(), *args], env=env, capture_output=True, timeout=300)
+    done = subprocess.run([*mediasift_command(), *args], env=env, capture_output=True, timeout=300)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"mediasift {' '.join(args)} failed: {done.stderr.decode()[-500:]}")
@@ -60,7 +60,10 @@ def _towers(home: Path, settings: Settings) -> dict:
 
 def _with_indexer(env: dict, home: Path, runs: int) -> list[float]:
     watch = subprocess.Popen(
-        [*_command(), "watch"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*mediasift_command(), "watch"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 300

@@ -1,8 +1,8 @@
 """CLIP through transformers' ``CLIPModel``: the CPU fallback encoder.
 
-Image preparation is done here with PIL + numpy instead of the transformers image processor:
-it runs in the decode threads on the indexing hot path, and one box-resize straight to the crop
-is several times cheaper than resize-then-crop through the processor.
+Image preparation is done with PIL + numpy (models.pixels) instead of the transformers image
+processor: it runs in the decode threads on the indexing hot path, without torch, and one
+box-resize straight to the crop is several times cheaper than resize-then-crop.
 """
 
 from __future__ import annotations
@@ -19,26 +19,10 @@ import torch
 from PIL import Image
 from transformers import AutoTokenizer, CLIPModel
 
-from mediasift.media.image import to_rgb
-
 from .encoder import Space, l2_normalize
+from .pixels import ClipPixels
 
 logger = logging.getLogger(__name__)
-
-_DEFAULT_MEAN = (0.48145466, 0.4578275, 0.40821073)
-_DEFAULT_STD = (0.26862954, 0.26130258, 0.27577711)
-
-
-def _side(value: Any, default: int) -> int:
-    """Read a processor size entry: an int, {"shortest_edge": n} or {"height": h, "width": w}."""
-    if isinstance(value, int):
-        return value
-    if isinstance(value, dict):
-        if "shortest_edge" in value:
-            return int(value["shortest_edge"])
-        if "height" in value and "width" in value:
-            return int(min(value["height"], value["width"]))
-    return default
 
 
 def read_image_config(folder: Path) -> dict[str, Any]:
@@ -102,22 +86,11 @@ class ClipEncoder:
         self.min_score = min_score
         self.device = device
         self._dtype = next(model.parameters()).dtype
-        vision_size = int(model.config.vision_config.image_size)
-        self.crop_size = _side(image_config.get("crop_size"), vision_size)
-        self.resize_size = _side(image_config.get("size"), self.crop_size)
-        self.do_center_crop = bool(image_config.get("do_center_crop", True))
-        self.resample = int(image_config.get("resample", Image.Resampling.BICUBIC))
-        self.image_size = max(self.resize_size, self.crop_size)
-        rescale = float(image_config.get("rescale_factor", 1 / 255))
-        if not image_config.get("do_rescale", True):
-            rescale = 1.0
-        mean = np.asarray(image_config.get("image_mean", _DEFAULT_MEAN), dtype=np.float32)
-        std = np.asarray(image_config.get("image_std", _DEFAULT_STD), dtype=np.float32)
-        if not image_config.get("do_normalize", True):
-            mean, std = np.zeros(3, np.float32), np.ones(3, np.float32)
-        # pixel * scale - offset == (pixel * rescale - mean) / std, folded into one multiply-add.
-        self._scale = (rescale / std).reshape(1, 1, 3)
-        self._offset = (mean / std).reshape(1, 1, 3)
+        #: Image preparation without torch: the indexer runs it in its own process.
+        self.preparer = ClipPixels.from_config(
+            image_config, int(model.config.vision_config.image_size)
+        )
+        self.image_size = self.preparer.image_size
         self._max_text_len = int(getattr(model.config.text_config, "max_position_embeddings", 77))
         # Fast tokenizers are not safe to call from two threads at once; only text uses it.
         self._text_lock = threading.Lock()
@@ -147,31 +120,9 @@ class ClipEncoder:
     # -- decode threads ---------------------------------------------------------------------
 
     def prepare_image(self, image: Image.Image) -> np.ndarray:
-        """Resize the shortest side to ``resize_size`` (bicubic), center-crop, normalize.
-
-        Returns a float32 CHW array. Thread-safe: pure PIL + numpy, no torch.
-        Uses the transformers processor's integer geometry (resized long side truncated, crop
-        offset floored) but resamples only the cropped box, in one step: cheaper, and extreme
-        shapes (1 px wide strips, panoramas) never blow up into huge intermediate images.
-        """
-        image = to_rgb(image)
-        width, height = image.size
-        if width <= height:
-            new_w, new_h = self.resize_size, int(self.resize_size * height / width)
-        else:
-            new_w, new_h = int(self.resize_size * width / height), self.resize_size
-        new_w, new_h = max(new_w, 1), max(new_h, 1)
-        if self.do_center_crop:
-            out_w, out_h = self.crop_size, self.crop_size
-            left, top = (new_w - out_w) // 2, (new_h - out_h) // 2
-        else:
-            out_w, out_h, left, top = new_w, new_h, 0, 0
-        sx, sy = width / new_w, height / new_h
-        box = (left * sx, top * sy, (left + out_w) * sx, (top + out_h) * sy)
-        image = image.resize((out_w, out_h), resample=self.resample, box=box, reducing_gap=3.0)
-        pixels = np.asarray(image, dtype=np.float32)
-        pixels = pixels * self._scale - self._offset
-        return np.ascontiguousarray(pixels.transpose(2, 0, 1))
+        """A float32 CHW array for :meth:`encode_prepared` (see models.pixels.ClipPixels).
+        Thread-safe: pure PIL + numpy, no torch."""
+        return self.preparer(image)
 
     # -- encoder thread ---------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ transformers or Sentence Transformers directly.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -47,12 +48,15 @@ class Encoder(Protocol):
 
     ``prepare_image`` runs in many decode threads at once and must never touch torch modules;
     ``encode_prepared`` runs on the single encoder thread; ``encode_texts`` may be called from
-    another thread while ``encode_prepared`` runs.
+    another thread while ``encode_prepared`` runs. ``preparer`` is ``prepare_image`` as a
+    picklable object (models.pixels): the indexer prepares images in its own process while
+    the model runs in another (models.host).
     """
 
     space: Space
     image_size: int
     min_score: float
+    preparer: Callable[[Image.Image], Any]
 
     def prepare_image(self, image: Image.Image) -> Any: ...
 

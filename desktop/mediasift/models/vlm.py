@@ -16,9 +16,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from mediasift.media.image import to_rgb
-
 from .encoder import Space, l2_normalize
+from .pixels import FitWithin
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +43,9 @@ class VlmEncoder:
         self.model = model
         self.space = space
         self.min_score = min_score
-        self.image_size = max_side
-        self.max_side = max_side
+        #: Image preparation without torch: the indexer runs it in its own process.
+        self.preparer = FitWithin(max_side)
+        self.image_size = self.max_side = max_side
         prompts = dict(getattr(model, "prompts", {}) or {})
         # Sentence Transformers 6 pre-fills empty "query"/"document" prompts; only real ones count.
         self.query_prompt_name = "query" if prompts.get("query") else None
@@ -84,16 +84,7 @@ class VlmEncoder:
 
     def prepare_image(self, image: Image.Image) -> Image.Image:
         """RGB copy whose longest side is at most ``max_side``. Thread-safe, no torch."""
-        image = to_rgb(image)
-        width, height = image.size
-        longest = max(width, height)
-        if longest > self.max_side:
-            factor = self.max_side / longest
-            size = (max(1, round(width * factor)), max(1, round(height * factor)))
-            image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
-        elif image.mode == "RGB":
-            image.load()
-        return image
+        return self.preparer(image)
 
     def encode_prepared(self, items: list[Any]) -> np.ndarray:
         """Encode prepared PIL images as one batch; (n, dim) unit rows."""

@@ -9,7 +9,8 @@ Only the writer thread changes the library, through the pipeline's Writer (pipel
 outcomes, and the ops others hand it (the watcher's path updates, scans, folders given up), in
 the order they come. The index is saved every few seconds and is anyway reconciled with the
 catalog when opened. Decoded images in memory are bounded by the decode slots and the encoder
-queue, whatever the backlog.
+queue, whatever the backlog. Idle, every thread sleeps until work comes (the writer until a
+save is due): none polls.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from mediasift.pipeline.probe import READ, SPEECH, Job, Outcome, Workers, probe
 from mediasift.pipeline.progress import Event, Progress
 from mediasift.pipeline.writer import Writer
 from mediasift.priority import lower_this_thread
+from mediasift.wakeups import woke
 
 log = logging.getLogger(__name__)
 
 #: Queue priorities: live files' looks, live files' text, the backlog's looks, its text.
 LIVE, LIVE_TEXT, BACKLOG, BACKLOG_TEXT = 0, 1, 2, 3
 _DONE = object()
+#: Ahead of every job in the queue: the feeder's sign to end.
+_STOP = (-1, -1, None)
 
 
 class Pipeline:
@@ -137,10 +141,12 @@ class Pipeline:
     def pause(self) -> None:
         self._running.clear()
         self.progress.paused = True
+        self.progress.notify()
 
     def resume(self) -> None:
         self._running.set()
         self.progress.paused = False
+        self.progress.notify()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until every submitted job and op is written; False on timeout or stop."""
@@ -154,6 +160,7 @@ class Pipeline:
         self._running.set()
         with self._lock:
             self._lock.notify_all()
+        self._jobs.put(_STOP)
         self._threads[0].join()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._encode_q.put(_DONE)
@@ -165,13 +172,12 @@ class Pipeline:
     # --- feeder, decoders, encoder -------------------------------------------------------
 
     def _feed(self) -> None:
-        while not self._stopping.is_set():
-            if not self._running.wait(0.2):
-                continue
-            try:
-                item = self._jobs.get(timeout=0.2)
-            except queue.Empty:
-                continue
+        while True:
+            self._running.wait()
+            item = self._jobs.get()
+            woke("feeder")
+            if self._stopping.is_set():
+                return
             if not self._running.is_set():  # paused while waiting: keep its place in line
                 self._jobs.put(item)
                 continue
@@ -181,32 +187,35 @@ class Pipeline:
                     self._speech_waiting.append(item)
                     continue
                 self._speaking = self._speaking or job.stage == SPEECH
-            while not self._slots.acquire(timeout=0.2):
-                if self._stopping.is_set():
-                    return
+            self._slots.acquire()  # freed by a decode ending (at stop too)
+            if self._stopping.is_set():
+                return
             with self._lock:
                 self._decoding += 1
             future = self._pool.submit(probe, job, self.work)
             future.add_done_callback(functools.partial(self._route, job))
 
     def _route(self, job: Job, future: Future) -> None:
-        """Decode worker: hand the outcome on, then free the decode slot."""
+        """Decode worker: count the decode done (so the encoder, seeing nothing else on its
+        way, encodes this one at once), hand the outcome on, then free the decode slot."""
         try:
-            if future.cancelled():
-                return
-            outcome: Outcome = future.result()
-            if outcome.status == "decoded" and outcome.needs_model:
+            outcome: Outcome | None = None if future.cancelled() else future.result()
+        except Exception:  # probe never raises: a pool failure must still free the slot
+            log.exception("Reading %s failed", job.path)
+            outcome = None
+        with self._lock:
+            self._decoding -= 1
+            if job.stage == SPEECH:
+                self._speaking = False
+                for item in self._speech_waiting:
+                    self._jobs.put(item)
+                self._speech_waiting.clear()
+        try:
+            if outcome is not None and outcome.status == "decoded" and outcome.needs_model:
                 self._encode_q.put(outcome)
-            else:
+            elif outcome is not None:
                 self._writes.put(outcome)
         finally:
-            with self._lock:
-                self._decoding -= 1
-                if job.stage == SPEECH:
-                    self._speaking = False
-                    for item in self._speech_waiting:
-                        self._jobs.put(item)
-                    self._speech_waiting.clear()
             self._slots.release()
 
     def _upstream_idle(self) -> bool:
@@ -221,8 +230,9 @@ class Pipeline:
         while not finished:
             batch = [self._encode_q.get()]
             while len(batch) < self.batch_size and batch[-1] is not _DONE:
-                try:
-                    batch.append(self._encode_q.get(timeout=0.02))
+                try:  # a lone file waits for nothing
+                    wait = 0.0 if self._upstream_idle() else 0.02
+                    batch.append(self._encode_q.get(timeout=wait))
                 except queue.Empty:
                     if self._upstream_idle():
                         break
@@ -264,8 +274,9 @@ class Pipeline:
     def _write_loop(self) -> None:
         while True:
             try:
-                item = self._writes.get(timeout=0.5)
+                item = self._writes.get(timeout=self.writer.save_due())
             except queue.Empty:
+                woke("writer")
                 self.writer.maybe_save()
                 continue
             if item is _DONE:

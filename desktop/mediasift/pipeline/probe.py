@@ -72,6 +72,9 @@ class Job:
     stage: str = READ
     #: Set by the pipeline when queued; later stages inherit it, so live files come first.
     priority: int = 0
+    #: Seconds the watcher held the file after the change it acted on (its close, else its
+    #: last change, then the settle); 0 for files a scan found.
+    held: float = 0.0
 
 
 @dataclass

@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mediasift import wakeups
+
 
 @dataclass(frozen=True)
 class Event:
@@ -75,9 +77,11 @@ class Progress:
         }
 
     def status(self) -> dict:
-        """What a status bar shows (the window reads it from ``watch --json`` or the socket)."""
+        """What a status bar shows (the window reads it from ``watch --json`` or the socket),
+        and the process's wake-ups so far (mediasift.wakeups: ``bench idle`` reads them)."""
         return {"queued": self.queued, "done": self.done, "failed": self.failed,
-                "rate": round(self.rate, 1), "paused": self.paused}  # fmt: skip
+                "rate": round(self.rate, 1), "paused": self.paused,
+                "wakeups": wakeups.total()}  # fmt: skip
 
     def advance(self, current: str, failed: bool = False, encoded: int = 0) -> None:
         self.done += 1
@@ -85,6 +89,10 @@ class Progress:
         self.encoded += encoded
         self.current = current
         self._recent.append(time.monotonic())
+        self.notify()
+
+    def notify(self) -> None:
+        """Tell the listeners the counts or the paused state changed."""
         for listener in self.listeners:
             listener(self)
 

@@ -1,8 +1,12 @@
 """Watching library folders: file-system events become pipeline jobs and path updates, and
 ``Watch`` runs an indexer that way (``mediasift watch``, the window's indexer process).
 
-- New or changed files wait until their size and mtime have stayed the same for ``settle``
-  seconds (downloads, copies and recordings in progress are not indexed half-written).
+- A file its writer closed is read at once (inotify's close-write; watchdog's
+  FileClosedEvent). One written to and not closed yet waits for its close, however long its
+  writer pauses. Where no close can be seen (polling, platforms without close events, a
+  file renamed in from a temporary name, events lost) a file waits until its size and mtime
+  have stayed the same for ``settle`` seconds. So downloads, copies and recordings in
+  progress are not indexed half-written.
 - Renames and moves inside the library are path updates on the writer thread (no re-encode);
   a folder rename is one UPDATE however many files it holds. Moves out of the library remove.
 - Hidden, temporary and partial files are ignored (a ``.part`` renamed to its final name
@@ -11,6 +15,8 @@
   back to polling, and a notice says so. Lost events (kernel queue overflow) trigger a rescan.
 - Scans (at start, for a folder added, after lost events) run on the writer thread
   (pipeline.indexer), so no other thread of the watch changes the library.
+- Idle, nothing here wakes up but for file events: the debounce thread sleeps until a path
+  is due, the power check runs once a minute (never where the OS reports no battery).
 """
 
 from __future__ import annotations
@@ -54,14 +60,18 @@ from mediasift.pipeline.scanner import (
     scan,
     valid_name,
 )
+from mediasift.wakeups import woke
 
 if TYPE_CHECKING:
     from mediasift.ipc import Server
+    from mediasift.models.host import ModelHost
     from mediasift.writer_lock import WriterLock
 
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 2.0
+#: Seconds between two looks at the battery (where there is one).
+POWER_CHECK = 60.0
 #: The events acted on. Opens and read-only closes are left out: the indexer reads every file
 #: it indexes, and asking for those would queue two kernel events per read, which a burst
 #: would turn into lost events (a rescan, which reads again).
@@ -80,34 +90,72 @@ def _signature(path: str) -> tuple[int, int] | None:
 
 
 class Debouncer:
-    """Holds changed paths until their (size, mtime) stop changing, then hands them on."""
+    """Holds changed paths until they are complete, then hands them on with how long they
+    were held after the change acted on: at once once closed, else once their (size, mtime)
+    stayed the same for ``settle`` seconds; a path being written waits for its close."""
 
-    def __init__(self, settle: float, ready: Callable[[str, os.stat_result], None]):
+    def __init__(self, settle: float, ready: Callable[[str, os.stat_result, float], None]):
         self.settle = settle
         self._ready = ready
-        self._pending: dict[str, tuple[float, tuple[int, int] | None]] = {}
+        #: path -> (due, seen, stat signature seen): handed on at ``due`` if still unchanged.
+        self._pending: dict[str, tuple[float, float, tuple[int, int] | None]] = {}
+        self._writing: set[str] = set()  # written to, its close not seen yet
         self._handing = 0  # paths out of _pending and not yet handed on
         self._lock = threading.Lock()
+        #: Set whenever a path may have come due sooner: the ticker sleeps on it.
+        self.wake = threading.Event()
 
-    def touch(self, path: str) -> None:
-        """Note a change; the stat taken now is what must still hold ``settle`` s later."""
+    def touch(self, path: str, writing: bool = False) -> None:
+        """Note a change; the stat taken now is what must still hold ``settle`` s later.
+        ``writing``: data was written and a close will follow (it is awaited)."""
+        now = time.monotonic()
         with self._lock:
-            self._pending[path] = (time.monotonic(), _signature(path))
+            self._pending[path] = (now + self.settle, now, _signature(path))
+            if writing:
+                self._writing.add(path)
+        self.wake.set()
+
+    def closed(self, path: str) -> None:
+        """Its writer closed it: due now, unless it changes again before it is read."""
+        now = time.monotonic()
+        with self._lock:
+            self._writing.discard(path)
+            self._pending[path] = (now, now, _signature(path))
+        self.wake.set()
+
+    def closes_lost(self) -> None:
+        """Events were lost, closes perhaps among them: files being written settle instead."""
+        with self._lock:
+            self._writing.clear()
+        self.wake.set()
 
     def discard(self, path: str) -> None:
         with self._lock:
             self._pending.pop(path, None)
+            self._writing.discard(path)
 
     def rename(self, old: str, new: str) -> None:
-        with self._lock:
-            if self._pending.pop(old, None) is not None:
-                self._pending[new] = (time.monotonic(), _signature(new))
-
-    def tick(self) -> None:
-        """Hand on every path unchanged for ``settle`` seconds; re-arm the ones still moving."""
         now = time.monotonic()
         with self._lock:
-            due = [(p, s) for p, (t, s) in self._pending.items() if now - t >= self.settle]
+            if self._pending.pop(old, None) is not None:
+                self._pending[new] = (now + self.settle, now, _signature(new))
+            if old in self._writing:
+                self._writing.discard(old)
+                self._writing.add(new)
+        self.wake.set()
+
+    def next_due(self) -> float | None:
+        """When the next path may be handed on (None: none can be until an event comes)."""
+        with self._lock:
+            dues = [due for p, (due, _, _) in self._pending.items() if p not in self._writing]
+        return min(dues, default=None)
+
+    def tick(self) -> None:
+        """Hand on every path due and unchanged; re-arm the ones still moving."""
+        now = time.monotonic()
+        with self._lock:
+            due = [(p, s) for p, (d, _, s) in self._pending.items()
+                   if d <= now and p not in self._writing]  # fmt: skip
         for path, seen in due:
             try:
                 st = os.stat(path)
@@ -116,31 +164,36 @@ class Debouncer:
                 continue
             signature = (st.st_size, st.st_mtime_ns)
             with self._lock:
-                if path not in self._pending or self._pending[path][0] > now:
+                entry = self._pending.get(path)
+                if entry is None or entry[1] > now or path in self._writing:
                     continue  # touched again meanwhile
                 if signature != seen:
-                    self._pending[path] = (now, signature)
+                    self._pending[path] = (now + self.settle, now, signature)
                     continue
                 del self._pending[path]
                 self._handing += 1
             try:
-                self._ready(path, st)
+                self._ready(path, st, time.monotonic() - entry[1])
             finally:
                 with self._lock:
                     self._handing -= 1
 
     def __len__(self) -> int:
-        """Paths still settling or being handed on."""
+        """Paths still settling, being written or being handed on."""
         return len(self._pending) + self._handing
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, watcher: Watcher):
+    """Hands an observer's events to the watcher; ``closes``: the observer reports closes
+    (Linux inotify), so a file written to waits for its close rather than a settle."""
+
+    def __init__(self, watcher: Watcher, closes: bool):
         self.watcher = watcher
+        self.closes = closes
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         try:
-            self.watcher.handle(event)
+            self.watcher.handle(event, self.closes)
         except Exception:  # an event must never kill the observer thread
             log.exception("Could not handle %s", event)
 
@@ -173,7 +226,8 @@ class Watcher:
         self._rescan_at: float | None = None  # when a rescan after lost events is due
         self._rescan_queued = False
         self._lock = threading.Lock()
-        self._handler = _Handler(self)
+        self._handlers = {"native": _Handler(self, sys.platform.startswith("linux")),
+                          "polling": _Handler(self, False)}  # fmt: skip
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -210,7 +264,7 @@ class Watcher:
             return
         try:
             self._observer("native").schedule(
-                self._handler, path, recursive=True, event_filter=EVENTS
+                self._handlers["native"], path, recursive=True, event_filter=EVENTS
             )
         except OSError as exc:
             reason = "the inotify watch limit is reached" if exc.errno == 28 else exc.strerror
@@ -221,7 +275,7 @@ class Watcher:
             self.polling.append(path)
             self._notice(path, notice)
             self._observer("polling").schedule(
-                self._handler, path, recursive=True, event_filter=EVENTS
+                self._handlers["polling"], path, recursive=True, event_filter=EVENTS
             )
 
     def _observer(self, kind: str) -> BaseObserver:
@@ -243,14 +297,30 @@ class Watcher:
 
     def stop(self) -> None:
         self._stop.set()
+        self.debouncer.wake.set()
         for observer in self._observers.values():
             observer.stop()
         for observer in self._observers.values():
             observer.join()
         self._ticker.join()
 
+    def _next_due(self) -> float | None:
+        """When the ticker has work next: a path, a removal or a rescan coming due."""
+        with self._lock:
+            dues = [*self._removals.values(), self._rescan_at, self.debouncer.next_due()]
+        return min((due for due in dues if due is not None), default=None)
+
     def _tick_loop(self) -> None:
-        while not self._stop.wait(0.1):
+        """Sleeps until something comes due or an event wakes it; never polls when idle."""
+        wake = self.debouncer.wake
+        while True:
+            wake.clear()
+            due = self._next_due()
+            if due is None or due > time.monotonic():
+                wake.wait(None if due is None else due - time.monotonic())
+            if self._stop.is_set():
+                return
+            woke("debounce")
             self.debouncer.tick()
             now = time.monotonic()
             with self._lock:  # handed over under the lock, so ``idle`` never misses them
@@ -267,6 +337,7 @@ class Watcher:
         folder not watched yet) is then matched by content hash and stays a path update."""
         with self._lock:
             self._removals[path] = time.monotonic() + self.grace
+        self.debouncer.wake.set()
 
     def _remove_if_gone(self, path: str) -> None:
         """Writer thread: a deleted path's rows go (a library folder itself only warns)."""
@@ -282,6 +353,7 @@ class Watcher:
         with self._lock:
             if self._rescan_at is None:
                 self._rescan_at = time.monotonic() + self.debouncer.settle
+        self.debouncer.closes_lost()
 
     def _rescan(self) -> None:
         """Writer thread: queue what the lost events hid; gone files go once it is written."""
@@ -300,7 +372,8 @@ class Watcher:
         parts = Path(path[len(folder["path"].rstrip("/")) :]).parts[1:]
         return None if any(is_ignored(p) for p in parts) else folder
 
-    def handle(self, event: FileSystemEvent) -> None:
+    def handle(self, event: FileSystemEvent, closes: bool = False) -> None:
+        """Act on one event; ``closes``: its observer reports closes (see _Handler)."""
         kind = event.event_type
         src = os.fsdecode(event.src_path)
         dest = os.fsdecode(event.dest_path) if kind == "moved" else src
@@ -318,8 +391,12 @@ class Watcher:
         elif event.is_directory:
             if kind == "created" and self.folder_of(src) is not None:
                 self._scan_in(src)  # a folder copied or moved in from outside
-        elif self.folder_of(src) is not None:
-            self.debouncer.touch(src)
+        elif self.folder_of(src) is None:
+            return
+        elif kind == "closed":
+            self.debouncer.closed(src)
+        else:  # only data written promises a close (a create may be a file moved in)
+            self.debouncer.touch(src, writing=closes and kind == "modified")
 
     def _moved(self, src: str, dest: str, is_dir: bool) -> None:
         target = self.folder_of(dest)
@@ -354,19 +431,21 @@ class Watcher:
             for entry in scan(Path(folder), []):
                 self.debouncer.touch(entry.path)
 
-    def _ready(self, path: str, st: os.stat_result) -> None:
+    def _ready(self, path: str, st: os.stat_result, held: float) -> None:
         folder = self.folder_of(path)
-        job = Job(path, folder["id"], st.st_size, st.st_mtime) if folder else None
+        job = Job(path, folder["id"], st.st_size, st.st_mtime, held=held) if folder else None
+        log.debug("%s handed on %.3f s after its last change", path, held)
         if job is not None and not self.pipeline.submit(job, LIVE):
             self.debouncer.touch(path)  # in flight now: read it again once that one is written
 
 
-def on_battery() -> bool:
-    """True when the OS says the machine runs on battery (False where it cannot tell)."""
+def on_battery() -> bool | None:
+    """True when the OS says the machine runs on battery; None where it reports no battery
+    (or cannot tell)."""
     import psutil
 
     battery = psutil.sensors_battery() if hasattr(psutil, "sensors_battery") else None
-    return battery is not None and battery.power_plugged is False
+    return None if battery is None else battery.power_plugged is False
 
 
 class Watch:
@@ -381,11 +460,14 @@ class Watch:
         lock: WriterLock,
         settle: float = 0.5,
         pause_on_battery: bool = True,
+        models: ModelHost | None = None,
     ):
         self.pipeline = pipeline
         self.watcher = Watcher(pipeline, folders, settle)
         self.lock = lock
         self.pause_on_battery = pause_on_battery
+        #: The model process the pipeline's models run in (ended at stop), if any.
+        self.models = models
         #: Answers other processes' requests (mediasift.ipc, mediasift.serving).
         self.server: Server | None = None
         self.reconciled = threading.Event()
@@ -415,9 +497,9 @@ class Watch:
         self.pipeline.call(lambda: self.pipeline.writer.remove_folder(path))
 
     def _power_loop(self) -> None:
+        """Pause while on battery; a machine without one is never asked again."""
         paused_for_battery = False
-        while not self._stopped.wait(30 if paused_for_battery else 10):
-            battery = on_battery()
+        while (battery := on_battery()) is not None:
             if battery and not self.pipeline.progress.paused:
                 log.info("On battery: pausing background indexing")
                 self.pipeline.pause()
@@ -425,6 +507,10 @@ class Watch:
             elif not battery and paused_for_battery:
                 self.pipeline.resume()
                 paused_for_battery = False
+            if self._stopped.wait(POWER_CHECK):
+                return
+            woke("power")
+        log.debug("No battery reported: indexing never pauses for power")
 
     def stop(self) -> None:
         self._stopped.set()
@@ -432,4 +518,6 @@ class Watch:
             self.server.stop()
         self.watcher.stop()
         self.pipeline.stop()
+        if self.models is not None:
+            self.models.close()
         self.lock.release()

@@ -114,6 +114,12 @@ class Writer:
         if self._dirty and time.monotonic() - self._saved_at >= self._save_interval:
             self.save()
 
+    def save_due(self) -> float | None:
+        """Seconds until ``maybe_save`` would save; None when there is nothing to save."""
+        if not self._dirty:
+            return None
+        return max(0.0, self._saved_at + self._save_interval - time.monotonic())
+
     def save(self) -> None:
         """Save the indexes; big indexes save less often (a save holds the GIL: ~0.3 s at
         100k), which costs nothing in safety since the next open catches up from the catalog.

@@ -1,0 +1,68 @@
+"""The models of a models.host child as the indexer uses them in-process: an Encoder, the text
+model's encode and chunk calls, and OCR. Images are prepared here (``preparer``, torch-free);
+everything that needs the model is one call to the child."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mediasift.models.child import OCR, TEXT, VISUAL
+from mediasift.models.host import ModelHost
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from mediasift.media.ocr import Line
+
+
+class RemoteEncoder:
+    """The visual model: an :class:`~mediasift.models.encoder.Encoder`."""
+
+    def __init__(self, host: ModelHost) -> None:
+        self.host = host
+        described = host.describe(VISUAL)
+        self.space = described["space"]
+        self.min_score = described["min_score"]
+        self.image_size = described["image_size"]
+        self.preparer = described["preparer"]
+
+    def prepare_image(self, image: Image.Image) -> Any:
+        return self.preparer(image)
+
+    def encode_prepared(self, items: list[Any]) -> np.ndarray:
+        return self.host.call(VISUAL, "encode_prepared", items)
+
+    def encode_texts(self, texts: list[str]) -> np.ndarray:
+        return self.host.call(VISUAL, "encode_texts", texts)
+
+
+class RemoteTextEncoder:
+    """The text model, as the pipeline and search call it (models.text.TextEncoder)."""
+
+    def __init__(self, host: ModelHost) -> None:
+        self.host = host
+        described = host.describe(TEXT)
+        self.space = described["space"]
+        self.min_score = described["min_score"]
+
+    def encode_documents(self, texts: list[str]) -> np.ndarray:
+        return self.host.call(TEXT, "encode_documents", texts)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.host.call(TEXT, "encode_queries", texts)
+
+    def chunk_spans(self, text: str) -> list[tuple[int, int]]:
+        return self.host.call(TEXT, "chunk_spans", text)
+
+
+class RemoteOcr:
+    """Text in images (media.ocr.OcrEngine.read)."""
+
+    def __init__(self, host: ModelHost) -> None:
+        self.host = host
+        host.describe(OCR)  # ModelUnavailable, saying what is missing, when OCR cannot run
+
+    def read(self, image: Image.Image) -> list[Line]:
+        return self.host.call(OCR, "read", image)

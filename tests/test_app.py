@@ -17,8 +17,9 @@ pytest.importorskip("PySide6")
 
 from helpers import write_image, write_screenshot
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QAction, QPixmap
 
+from mediasift.app.cleanup.wizard import CleanupWizard
 from mediasift.app.failures import FailuresDialog
 from mediasift.app.results import RESULT_ROLE
 from mediasift.app.single import WindowServer
@@ -480,3 +481,31 @@ def test_a_window_follows_an_indexer_it_did_not_start(
             win.shut_down()
             if win.indexer.process is not None:
                 win.indexer.process.wait(timeout=60)
+
+
+def test_the_grid_keeps_a_bounded_number_of_thumbnails(qtbot, window, indexed, monkeypatch):
+    """A long result list holds only the recently shown tiles' pixmaps; a tile scrolled back
+    to asks for its thumbnail again."""
+    from mediasift.app import results
+
+    monkeypatch.setattr(results, "KEPT_PIXMAPS", 3)
+    window.more_like(str(indexed[2] / "photo0.jpg"))
+    qtbot.waitUntil(lambda: window.model.rowCount() >= 5, timeout=60_000)
+    model = window.model
+
+    def shown(row: int) -> bool:
+        return isinstance(model.data(model.index(row), Qt.ItemDataRole.DecorationRole), QPixmap)
+
+    for row in range(5):
+        qtbot.waitUntil(lambda row=row: shown(row))
+    assert len(model._pixmaps) == 3 and not shown(0)  # dropped, and asked for again
+    qtbot.waitUntil(lambda: shown(0))
+
+
+def test_the_toolbar_opens_the_cleanup_wizard(qtbot, window):
+    action = next(a for a in window.findChildren(QAction) if a.text() == "Clean up duplicates…")
+    action.trigger()
+    wizard = window.findChild(CleanupWizard)
+    assert wizard is not None and wizard.isVisible()
+    assert wizard.next.text() == "Scan my library"
+    wizard.reject()

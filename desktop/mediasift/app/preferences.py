@@ -1,26 +1,60 @@
-"""Settings the window can change: folders, what is read, how hard the computer works, and
-the models. Saved to the settings file; the indexer restarts to take them."""
+"""Settings the window can change: folders, what is read, how hard the computer works, the
+models, and how a duplicate cleanup chooses. Saved to the settings file; the indexer restarts
+to take the ones it reads."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from mediasift.config import Settings
+
+#: The keeper rules, as the Duplicates tab names them (mediasift.dedup.keeper).
+KEEPER_RULES = {
+    "resolution": "Highest resolution",
+    "sharpness": "Sharpest",
+    "size": "Largest file",
+    "metadata": "Has the camera's capture time",
+    "format": "Original format (RAW, then HEIC, then JPEG, before re-saves like PNG)",
+    "older": "Oldest",
+    "newer": "Newest",
+}
+
+
+def folder_list(
+    folders: list[str], add_tip: str, remove_tip: str
+) -> tuple[QListWidget, QHBoxLayout, QPushButton, QPushButton]:
+    """A list of folders with Add… and Remove buttons beside it (unconnected)."""
+    listing = QListWidget()
+    listing.addItems(folders)
+    add = QPushButton("Add…", toolTip=add_tip)
+    remove = QPushButton("Remove", toolTip=remove_tip)
+    buttons = QVBoxLayout()
+    buttons.addWidget(add)
+    buttons.addWidget(remove)
+    buttons.addStretch()
+    row = QHBoxLayout()
+    row.addWidget(listing, 1)
+    row.addLayout(buttons)
+    return listing, row, add, remove
 
 
 class PreferencesDialog(QDialog):
@@ -36,21 +70,13 @@ class PreferencesDialog(QDialog):
         self.added: list[str] = []
         self.removed: list[str] = []
         self._settings = settings
-        self.folders = QListWidget()
-        self.folders.addItems(folders)
-        add = QPushButton("Add…", toolTip="Add a folder to search")
-        remove = QPushButton("Remove", toolTip="Stop searching this folder (files stay on disk)")
+        self.folders, folder_row, add, remove = folder_list(
+            folders, "Add a folder to search", "Stop searching this folder (files stay on disk)"
+        )
         add.clicked.connect(self._add)
         remove.clicked.connect(self._remove)
-        folder_buttons = QVBoxLayout()
-        folder_buttons.addWidget(add)
-        folder_buttons.addWidget(remove)
-        folder_buttons.addStretch()
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folders, 1)
-        folder_row.addLayout(folder_buttons)
-        folders_box = QGroupBox("Folders")
-        folders_box.setLayout(folder_row)
+        folders_tab = QWidget()
+        folders_tab.setLayout(folder_row)
 
         self.ocr = QCheckBox("Read text inside images (screenshots, photos of documents)")
         self.ocr.setChecked(settings.ocr)
@@ -80,18 +106,61 @@ class PreferencesDialog(QDialog):
         form.addRow("Visual model", self.model)
         form.addRow("Text model", self.text_model)
         form.addRow("Speech model", self.speech_model)
-        indexing_box = QGroupBox("Indexing")
-        indexing_box.setLayout(form)
+        indexing_tab = QWidget()
+        indexing_tab.setLayout(form)
 
+        tabs = QTabWidget()
+        tabs.addTab(folders_tab, "Folders")
+        tabs.addTab(indexing_tab, "Indexing")
+        tabs.addTab(self._duplicates_tab(settings), "Duplicates")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(folders_box)
-        layout.addWidget(indexing_box)
+        layout.addWidget(tabs)
         layout.addWidget(buttons)
+
+    def _duplicates_tab(self, settings: Settings) -> QWidget:
+        """Protected folders, and the keeper rules in the order they decide (drag to reorder,
+        untick to leave one out)."""
+        self.protected, protected_row, add, remove = folder_list(
+            settings.protected, "Protect a folder: a cleanup never moves its files",
+            "Stop protecting this folder",
+        )  # fmt: skip
+        add.clicked.connect(self._protect)
+        remove.clicked.connect(lambda: self.protected.takeItem(self.protected.currentRow()))
+        self.rules = QListWidget()
+        self.rules.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        used = list(settings.keeper_rules)
+        for rule in used + [r for r in KEEPER_RULES if r not in used]:
+            item = QListWidgetItem(KEEPER_RULES.get(rule, rule))
+            item.setData(Qt.ItemDataRole.UserRole, rule)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if rule in used else Qt.CheckState.Unchecked)
+            self.rules.addItem(item)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addWidget(QLabel("Protected folders: a cleanup never moves files from these"))
+        layout.addLayout(protected_row)
+        layout.addWidget(QLabel("Which copy to keep: the first rule decides, the next breaks "
+                                "ties (drag to reorder)"))  # fmt: skip
+        layout.addWidget(self.rules)
+        return tab
+
+    def _protect(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Protect a folder from cleanups")
+        if path and not self.protected.findItems(path, Qt.MatchFlag.MatchExactly):
+            self.protected.addItem(path)
+
+    def keeper_rules(self) -> list[str]:
+        items = (self.rules.item(row) for row in range(self.rules.count()))
+        return [
+            item.data(Qt.ItemDataRole.UserRole)
+            for item in items
+            if item.checkState() == Qt.CheckState.Checked
+        ]
 
     def _add(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Add a folder to search")
@@ -121,5 +190,7 @@ class PreferencesDialog(QDialog):
             text_model=self.text_model.text().strip() or None,
             transcribe=self.transcribe.isChecked(),
             speech_model=self.speech_model.text().strip() or None,
+            protected=[self.protected.item(row).text() for row in range(self.protected.count())],
+            keeper_rules=self.keeper_rules() or list(Settings().keeper_rules),
         )
         super().accept()

@@ -8,6 +8,8 @@ dropped on arrival, so scrolling or typing never waits for thumbnails of a stale
 
 from __future__ import annotations
 
+import contextlib
+from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -33,6 +35,9 @@ from mediasift.search.engine import Result
 TILE = QSize(168, 126)
 #: Results whose role holds the Result itself.
 RESULT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Thumbnails kept for tiles, the least recently shown dropped first (reloaded if scrolled
+#: back to): a grid of 10,000 results would otherwise hold ~850 MB of pixmaps.
+KEPT_PIXMAPS = 600
 
 
 class _Load(QRunnable):
@@ -55,7 +60,7 @@ class _Load(QRunnable):
         try:
             image = decode_image(Path(self.path), min(box)).image  # EXIF orientation applied
         except MediaError:
-            self.images.loaded.emit(self.key, QImage())  # null: unreadable
+            self._hand_over(QImage())  # null: unreadable
             return
         if image.width > box[0] or image.height > box[1]:
             image.thumbnail(box, PILImage.Resampling.BILINEAR)
@@ -63,7 +68,11 @@ class _Load(QRunnable):
         qimage = QImage(
             data, image.width, image.height, 3 * image.width, QImage.Format.Format_RGB888
         )
-        self.images.loaded.emit(self.key, qimage.copy())  # the copy owns its pixels
+        self._hand_over(qimage.copy())  # the copy owns its pixels
+
+    def _hand_over(self, image: QImage) -> None:
+        with contextlib.suppress(RuntimeError):  # its window closed while this loaded
+            self.images.loaded.emit(self.key, image)
 
 
 class ImageLoader(QObject):
@@ -104,7 +113,7 @@ class ResultsModel(QAbstractListModel):
         self.results: list[Result] = []
         self._loader = loader
         self._generation = 0
-        self._pixmaps: dict[int, QPixmap] = {}
+        self._pixmaps: OrderedDict[int, QPixmap] = OrderedDict()  # row -> pixmap, LRU order
         self._asked: set[int] = set()
         loader.loaded.connect(self._arrived)
         style = QApplication.style()
@@ -164,6 +173,7 @@ class ResultsModel(QAbstractListModel):
     def _thumbnail(self, row: int, result: Result):
         pixmap = self._pixmaps.get(row)
         if pixmap is not None:
+            self._pixmaps.move_to_end(row)
             return pixmap
         if result.thumbnail and row not in self._asked:
             self._asked.add(row)
@@ -175,6 +185,9 @@ class ResultsModel(QAbstractListModel):
         if what != "tile" or generation != self._generation or image.isNull():
             return  # a stale list's image, or an unreadable thumbnail: keep the placeholder
         self._pixmaps[row] = sharp(QPixmap.fromImage(image), TILE)
+        if len(self._pixmaps) > KEPT_PIXMAPS:
+            dropped, _ = self._pixmaps.popitem(last=False)
+            self._asked.discard(dropped)  # asked again if its tile is painted again
         index = self.index(row)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 

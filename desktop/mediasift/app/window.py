@@ -36,6 +36,7 @@ from mediasift.library import Library, LibraryError
 from mediasift.media.kinds import IMAGE_SUFFIXES
 from mediasift.search.engine import Filters
 
+from .cleanup.wizard import CleanupWizard
 from .failures import SHOWN, FailuresDialog
 from .indexer import IndexerProcess
 from .preferences import PreferencesDialog
@@ -208,8 +209,12 @@ class MainWindow(QMainWindow):
         preferences = QAction("Settings…", self, toolTip="Folders, reading and models")
         preferences.setShortcut(QKeySequence.StandardKey.Preferences)
         preferences.triggered.connect(self.open_preferences)
+        cleanup = QAction("Clean up duplicates…", self)
+        cleanup.setToolTip("Find copies of the same picture and move the extras away safely")
+        cleanup.triggered.connect(self.open_cleanup)
         tools.addAction(add)
         tools.addAction(self.pause_action)
+        tools.addAction(cleanup)
         tools.addAction(preferences)
         shortcuts = {
             QKeySequence.StandardKey.Find: self._focus_field,
@@ -344,6 +349,13 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_cleanup(self) -> CleanupWizard:
+        wizard = CleanupWizard(self.home, self.settings, self)
+        wizard.cleaned.connect(self._refresh.start)  # moved files leave the open results
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.open()
+        return wizard
+
     def apply_preferences(self, dialog: PreferencesDialog) -> None:
         """Carry out what the settings dialog says: folders through the indexer when one
         runs; changed settings saved, the search thread reopened and the indexer restarted."""
@@ -362,7 +374,9 @@ class MainWindow(QMainWindow):
             new.save()
             if new.background != old.background:
                 set_autostart(new.background, self.home)
-            if replace(new, background=old.background) != old:  # the indexer reads the rest
+            # The indexer reads the rest; the cleanup wizard reads its own when it opens.
+            window_only = {f: getattr(old, f) for f in ("background", "protected", "keeper_rules")}
+            if replace(new, **window_only) != old:
                 self.worker.reopen(lambda settings=new: Library(self.home, settings))
                 self.indexer.restart()
         self._search_again()

@@ -1,0 +1,1 @@
+"""The duplicate cleanup wizard, over the Qt-free ``mediasift.dedup`` core."""

@@ -36,7 +36,6 @@ from mediasift.library import Library, LibraryError
 from mediasift.media.kinds import IMAGE_SUFFIXES
 from mediasift.search.engine import Filters
 
-from .cleanup.wizard import CleanupWizard
 from .failures import SHOWN, FailuresDialog
 from .indexer import IndexerProcess
 from .preferences import PreferencesDialog
@@ -349,7 +348,9 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def open_cleanup(self) -> CleanupWizard:
+    def open_cleanup(self) -> QWidget:
+        from .cleanup.wizard import CleanupWizard  # its dedup core loads when first opened
+
         wizard = CleanupWizard(self.home, self.settings, self)
         wizard.cleaned.connect(self._refresh.start)  # moved files leave the open results
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

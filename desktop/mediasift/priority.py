@@ -20,15 +20,17 @@ IO_LEVEL = 7
 
 
 def lower_this_thread() -> None:
-    """Run the calling thread at BACKGROUND niceness, or BELOW its own when that is already
-    background (the indexer's decode threads yield to its models), on Linux, which sets it per
-    thread; elsewhere nothing. The scheduler then preempts it rather than a thread that must
-    not wait."""
+    """Run the calling thread at BACKGROUND niceness, or BELOW its process's when that is
+    already background (the indexer's decode threads yield to its models), on Linux, which
+    sets it per thread; elsewhere nothing. The scheduler then preempts it rather than a thread
+    that must not wait. Measured from the process (its first thread), not from the thread
+    itself, so a pooled thread that calls this for every task stays where it was put instead
+    of sinking to 19, where any other work starves it (the window's thumbnails stopped)."""
     if sys.platform.startswith("linux"):
-        tid = threading.get_native_id()
         with contextlib.suppress(OSError):
-            own = os.getpriority(os.PRIO_PROCESS, tid)
-            os.setpriority(os.PRIO_PROCESS, tid, min(19, max(BACKGROUND, own + BELOW)))
+            process = os.getpriority(os.PRIO_PROCESS, os.getpid())
+            nice = min(19, max(BACKGROUND, process + BELOW))
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
 
 
 def run_in_background() -> None:

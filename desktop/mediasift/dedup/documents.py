@@ -23,8 +23,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from mediasift.catalog import Catalog
-from mediasift.dedup.keeper import KeeperRules, rule_value
-from mediasift.dedup.model import Evidence, Group, Item, Member
+from mediasift.dedup.keeper import KeeperRules
+from mediasift.dedup.linked import around_representatives, member, user_rank
+from mediasift.dedup.model import Evidence, Group, Item
 
 #: Share of the longer document's pages that must match.
 MATCHING = 0.8
@@ -34,8 +35,6 @@ CONTAINED = 0.8
 MIN_WORDS = 3
 #: A page shared by more documents than this is boilerplate ("Questions?"), not a candidate.
 COMMON = 50
-#: User keeper rules that apply to documents too (the rest are about pictures).
-DOCUMENT_RULES = ("folder", "format", "older", "newer")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -112,14 +111,8 @@ def _same(a: Document, b: Document) -> int | None:
 def _rank(rules: KeeperRules, doc: Document) -> tuple:
     """Sort key, best to keep last: the user's document rules, then an editable deck before
     its PDF, then more pages, then the larger file."""
-    mine = (rule_value(r, doc.item) for r in rules.rules if r.split(":")[0] in DOCUMENT_RULES)
-    return (*mine, doc.kind == "slides", len(doc.pages), doc.item.size, doc.item.path)
-
-
-def _member(doc: Document, rules: KeeperRules, evidence: Evidence | None) -> Member:
-    it = doc.item
-    return Member(it.file_id, it.path, it.size, 0, 0, it.hash, it.mtime, None, evidence,
-                  rules.is_protected(it.path))  # fmt: skip
+    return (*user_rank(rules, doc.item), doc.kind == "slides", len(doc.pages), doc.item.size,
+            doc.item.path)  # fmt: skip
 
 
 def document_groups(
@@ -135,22 +128,17 @@ def document_groups(
         pages = _same(docs[a], docs[b])
         if pages is not None:
             same[a][b] = same[b][a] = pages
-    groups, placed = [], set()
-    for rep in sorted(same, key=lambda n: _rank(rules, docs[n]), reverse=True):
-        if rep in placed:
-            continue
-        members = [n for n in same[rep] if n not in placed]
-        if not members:
-            continue
-        placed.update([rep, *members])
+    groups = []
+    for rep, members in around_representatives(same, lambda n: _rank(rules, docs[n])):
         head = docs[rep]
-        group = Group("same", head.item.file_id, head.item.file_id, [_member(head, rules, None)])
-        for n in members:
+        keep = head.item.file_id
+        group = Group("same", keep, keep, [member(head.item, rules, None)])
+        for n, pages in members:
             doc = docs[n]
             kinds = "a deck and its PDF" if doc.kind != head.kind else f"the same {head.kind}"
-            reason = f"{kinds}: {same[rep][n]} of {max(len(doc.pages), len(head.pages))} pages"
+            reason = f"{kinds}: {pages} of {max(len(doc.pages), len(head.pages))} pages"
             evidence = Evidence("same", reason + " say the same", None, None,
                                 size_ratio=round(doc.item.size / max(head.item.size, 1), 3))
-            group.members.append(_member(doc, rules, evidence))
+            group.members.append(member(doc.item, rules, evidence))
         groups.append(group)
     return groups

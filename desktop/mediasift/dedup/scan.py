@@ -19,6 +19,7 @@ from mediasift.dedup.candidates import (
     union,
     visual_pairs,
 )
+from mediasift.dedup.clips import clip_groups
 from mediasift.dedup.documents import document_groups
 from mediasift.dedup.groups import build_groups
 from mediasift.dedup.hashes import hash_file
@@ -137,6 +138,9 @@ def scan(
     clock.lap("groups")
     groups += document_groups(catalog, rules, apart)
     clock.lap("documents")
+    if index is not None:
+        groups += clip_groups(catalog, index, rules, apart)
+        clock.lap("clips")
     log.info("%d pictures, %d candidate pairs, %d groups (%s)", len(items), len(pairs),
              len(groups), ", ".join(f"{k} {v:.1f} s" for k, v in clock.laps.items()))  # fmt: skip
     return [g for g in groups if tiers is None or g.tier in tiers]

@@ -19,7 +19,7 @@ import numpy as np
 
 from mediasift.catalog import Catalog
 from mediasift.dedup.keeper import KeeperRules
-from mediasift.dedup.linked import around_representatives, member, user_rank
+from mediasift.dedup.linked import around_representatives, file_item, member, user_rank
 from mediasift.dedup.model import Evidence, Group, Item
 from mediasift.index.vectors import VectorIndex
 
@@ -56,8 +56,7 @@ def clips(catalog: Catalog, space_id: int) -> tuple[list[Clip], dict[int, int]]:
     found, owner = [], {}
     for scenes in by_file.values():
         r = scenes[0]
-        item = Item(r["id"], r["path"], r["hash"] or "", r["size"], r["mtime"], r["width"] or 0,
-                    r["height"] or 0, None, 0, 0, (0, 0, 0), 0, 0.0)  # fmt: skip
+        item = file_item(r, r["width"] or 0, r["height"] or 0)
         vectors = np.stack([np.frombuffer(s["vector"], np.float32) for s in scenes])
         owner.update((s["vector_id"], len(found)) for s in scenes)
         found.append(Clip(item, float(r["duration"] or 0.0), vectors))

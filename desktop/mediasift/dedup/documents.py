@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from mediasift.catalog import Catalog
 from mediasift.dedup.keeper import KeeperRules
-from mediasift.dedup.linked import around_representatives, member, user_rank
+from mediasift.dedup.linked import around_representatives, file_item, member, user_rank
 from mediasift.dedup.model import Evidence, Group, Item
 
 #: Share of the longer document's pages that must match.
@@ -66,13 +66,7 @@ def documents(catalog: Catalog) -> list[Document]:
     for row in rows:
         facts[row["id"]] = row
         pages[row["id"]].append(words(row["text"]))
-    return [Document(_item(r), r["kind"], tuple(pages[i])) for i, r in facts.items()]
-
-
-def _item(row: dict) -> Item:
-    """A document's facts as the keeper rules read them (it has no pixels or hashes)."""
-    return Item(row["id"], row["path"], row["hash"] or "", row["size"], row["mtime"], 0, 0, None,
-                0, 0, (0, 0, 0), 0, 0.0)  # fmt: skip
+    return [Document(file_item(r), r["kind"], tuple(pages[i])) for i, r in facts.items()]
 
 
 def matching_pages(a: Document, b: Document) -> int:

@@ -15,6 +15,13 @@ T = TypeVar("T")
 FILE_RULES = ("folder", "format", "older", "newer")
 
 
+def file_item(row: dict, width: int = 0, height: int = 0) -> Item:
+    """A file that is not one picture (a document, a clip) as the keeper rules read it: its
+    facts, without picture hashes. ``row`` holds the catalog's id, path, hash, size, mtime."""
+    return Item(row["id"], row["path"], row["hash"] or "", row["size"], row["mtime"], width,
+                height, None, 0, 0, (0, 0, 0), 0, 0.0)  # fmt: skip
+
+
 def user_rank(rules: KeeperRules, item: Item) -> tuple:
     """The user's folder, format and age rules, in their order, as a sort key (best last)."""
     return tuple(rule_value(r, item) for r in rules.rules if r.split(":")[0] in FILE_RULES)

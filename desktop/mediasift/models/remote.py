@@ -17,16 +17,28 @@ if TYPE_CHECKING:
     from mediasift.media.ocr import Line
 
 
-class RemoteEncoder:
-    """The visual model: an :class:`~mediasift.models.encoder.Encoder`."""
+class _Model:
+    """A model in the child: its space and "no good match" cosine, as the child describes
+    them (``described`` keeps the rest of its description)."""
+
+    role: str
 
     def __init__(self, host: ModelHost) -> None:
         self.host = host
-        described = host.describe(VISUAL)
-        self.space = described["space"]
-        self.min_score = described["min_score"]
-        self.image_size = described["image_size"]
-        self.preparer = described["preparer"]
+        self.described = host.describe(self.role)
+        self.space = self.described["space"]
+        self.min_score = self.described["min_score"]
+
+
+class RemoteEncoder(_Model):
+    """The visual model: an :class:`~mediasift.models.encoder.Encoder`."""
+
+    role = VISUAL
+
+    def __init__(self, host: ModelHost) -> None:
+        super().__init__(host)
+        self.image_size = self.described["image_size"]
+        self.preparer = self.described["preparer"]
 
     def prepare_image(self, image: Image.Image) -> Any:
         return self.preparer(image)
@@ -38,14 +50,10 @@ class RemoteEncoder:
         return self.host.call(VISUAL, "encode_texts", texts)
 
 
-class RemoteTextEncoder:
+class RemoteTextEncoder(_Model):
     """The text model, as the pipeline and search call it (models.text.TextEncoder)."""
 
-    def __init__(self, host: ModelHost) -> None:
-        self.host = host
-        described = host.describe(TEXT)
-        self.space = described["space"]
-        self.min_score = described["min_score"]
+    role = TEXT
 
     def encode_documents(self, texts: list[str]) -> np.ndarray:
         return self.host.call(TEXT, "encode_documents", texts)

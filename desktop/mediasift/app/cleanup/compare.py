@@ -111,9 +111,6 @@ class CompareView(QWidget):
                 pane.resetTransform()
                 pane.scale(min(scales), min(scales))
 
-    def scale(self) -> float:
-        return self.panes["left"].transform().m11()
-
     def _arrived(self, key: tuple, image: QImage) -> None:
         if key[0] != "compare" or self._wanted.get(key[1]) != key[2]:
             return  # another view's picture, or one no longer wanted here

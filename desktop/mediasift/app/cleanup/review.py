@@ -277,16 +277,18 @@ class ReviewPage(QWidget):
         self.members.setCurrentRow(1 if len(self.member_ids) > 1 else 0)
         self._member_chosen(self.members.currentRow())
 
-    def _badge(self, n: int, member: Member) -> str:
+    def _state(self, n: int, member: Member) -> str:
+        """What happens to a member, in words."""
         if member.file_id == self.choices.keeper(n):
-            state = "★ Keep"
-        elif member.protected:
-            state = "Protected"
-        elif self.choices.moves(n, member.file_id) and not self.choices.dismissed(n):
-            state = "Move away"
-        else:
-            state = "Keep too"
-        return f"{Path(member.path).name}\n{state}"
+            return "★ Keep"
+        if member.protected:
+            return "Protected"
+        if self.choices.moves(n, member.file_id) and not self.choices.dismissed(n):
+            return "Move away"
+        return "Keep too"
+
+    def _badge(self, n: int, member: Member) -> str:
+        return f"{Path(member.path).name}\n{self._state(n, member)}"
 
     def _member_chosen(self, row: int) -> None:
         n, member = self.current_group(), self.current_member()
@@ -297,10 +299,9 @@ class ReviewPage(QWidget):
             return
         group = self.choices.groups[n]
         keeper = group.member(self.choices.keeper(n))
-        state = self._badge(n, member).split("\n")[1]
         self.compare.show_pair(
             self._picture(keeper), self._picture(member),
-            "Kept: " + facts(keeper), f"{state}: {facts(member)}",
+            "Kept: " + facts(keeper), f"{self._state(n, member)}: {facts(member)}",
         )  # fmt: skip
         rep = group.member(group.representative)
         shown = member if member.evidence is not None else keeper

@@ -12,7 +12,7 @@ import os
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from mediasift.catalog import Catalog
 from mediasift.config import Settings, data_dir
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the pipeline, decoders and models load only in the commands
     import numpy as np
 
     from mediasift.dedup import Group, KeeperRules, Report
+    from mediasift.index.spaces import LibrarySpace
     from mediasift.media.ocr import OcrEngine
     from mediasift.models.encoder import Encoder, Space
     from mediasift.models.host import ModelHost
@@ -58,6 +59,16 @@ TEXT_CEILING = 0.75
 
 
 VISUAL, TEXT = "visual", "text"  # the roles of spaces
+
+
+T = TypeVar("T")
+
+
+def _report(reply: dict) -> Report | None:
+    """A cleanup report as a running indexer sends it back."""
+    from mediasift.dedup import Report
+
+    return Report(**reply["report"]) if reply["report"] else None
 
 
 def _ensure_tower(encoder) -> QueryTower | None:
@@ -208,56 +219,88 @@ class Library:
             from mediasift.models.text import load_text_encoder
 
             model = load_text_encoder(self.settings.text_model)
-        self._towers[role] = _ensure_tower(model)
+        self._towers[model.space.key] = _ensure_tower(model)
         return model
 
-    def _query_encoder(self, role: str) -> tuple[Space, Callable[[str], np.ndarray], float] | None:
-        """(space, query -> unit vector, the model's "no good match" cosine) for the role's
-        space: its query tower when one was made (no torch import), else the torch model."""
-        if role not in self._towers:
-            self._towers[role] = self.query_tower(role)
-        model = None
-        if self._towers[role] is None:  # loading the model makes its tower when it can
-            model = self.encoder() if role == VISUAL else self.text_encoder()
-            if model is None:
-                return None
-        tower = self._towers[role]
-        if tower is not None:
-            return tower.space, tower.encode_query, tower.min_score
-        encode = model.encode_texts if role == VISUAL else model.encode_queries
-        return model.space, lambda q: encode([q])[0], model.min_score
+    def _model(self, role: str):
+        return self.encoder() if role == VISUAL else self.text_encoder()
 
-    def _open_towers(self) -> None:
-        """Open both query towers at once: ONNX Runtime loads them in parallel (measured
-        ~0.16 s for the two, against ~0.3 s one after the other, on 2 cores)."""
-        roles = [role for role in (VISUAL, TEXT) if role not in self._towers]
-        if len(roles) == 2:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(2) as pool:
-                self._towers.update(zip(roles, pool.map(self.query_tower, roles), strict=True))
-
-    def query_tower(self, role: str) -> QueryTower | None:
-        """The tower of the newest space of ``role`` in this library made by the chosen model
-        (any, for an unchosen visual model), found without loading the model or torch."""
-        from mediasift.models.towers import open_tower
-
-        loaded = self._encoder if role == VISUAL else self._text_encoder
-        if loaded is not None:
-            return open_tower(loaded.space)
-        from mediasift.models.encoder import Space
+    def library_spaces(self, role: str) -> list[LibrarySpace]:
+        """The role's spaces, newest first, each marked ready and chosen (index.spaces)."""
+        from mediasift.index.spaces import LibrarySpace, wanted_names
         from mediasift.models.registry import DEFAULT_TEXT_MODEL
 
         name = self.settings.model if role == VISUAL else self.settings.text_model
-        name = (name or "").strip() or (DEFAULT_TEXT_MODEL if role == TEXT else "")
-        wanted = {name, str(Path(name).expanduser().resolve())} if name else None
-        for row in self.catalog.rows(
-            "SELECT model_id, revision, dim FROM spaces WHERE role = ? ORDER BY id DESC", (role,)
-        ):
-            if wanted is None or row["model_id"] in wanted:
-                tower = open_tower(Space(row["model_id"], row["revision"], row["dim"]))
-                if tower is not None:
-                    return tower
+        wanted = wanted_names(name or (DEFAULT_TEXT_MODEL if role == TEXT else None))
+        rows = self.catalog.rows(
+            "SELECT id, model_id, revision, dim, role, ready_at FROM spaces WHERE role = ?"
+            " ORDER BY id DESC",
+            (role,),
+        )
+        return [LibrarySpace.from_row(row, wanted) for row in rows]
+
+    def _query_encoder(self, role: str) -> tuple[Space, Callable[[str], np.ndarray], float] | None:
+        """(space, query -> unit vector, the model's "no good match" cosine) for the space a
+        search of ``role`` reads (index.spaces.search_order), encoded by that space's own
+        model only; a library with no space yet: the chosen model's."""
+        from mediasift.index.spaces import search_order
+
+        for candidate in search_order(self.library_spaces(role)):
+            found = self._encoding(candidate.space, role, candidate.chosen)
+            if found is not None:
+                return found
+        model = self._model(role)
+        return None if model is None else self._encoding(model.space, role, chosen=True)
+
+    def _encoding(self, space: Space, role: str, chosen: bool):
+        """How to encode queries for ``space``: its query tower (no torch import), else its
+        model when that is the chosen one; None when neither is at hand."""
+        tower = self._tower(space)
+        if tower is None and chosen:
+            model = self._model(role)  # loading it here makes its tower
+            if model is None or model.space != space:
+                return None
+            tower = self._towers.get(space.key)
+            if tower is None:
+                encode = model.encode_texts if role == VISUAL else model.encode_queries
+                return space, lambda q: encode([q])[0], model.min_score
+        if tower is None:
+            return None
+        return space, tower.encode_query, tower.min_score
+
+    def _tower(self, space: Space) -> QueryTower | None:
+        """The space's query tower, opened once (None, remembered, when it has none)."""
+        if space.key not in self._towers:
+            from mediasift.models.towers import open_tower
+
+            self._towers[space.key] = open_tower(space)
+        return self._towers[space.key]
+
+    def _open_towers(self) -> None:
+        """Open the towers of both roles' first spaces at once: ONNX Runtime loads them in
+        parallel (measured ~0.16 s for the two, against ~0.3 s one after the other, on 2
+        cores)."""
+        from mediasift.index.spaces import search_order
+
+        spaces = [
+            ordered[0].space
+            for role in (VISUAL, TEXT)
+            if (ordered := search_order(self.library_spaces(role)))
+        ]
+        spaces = [space for space in spaces if space.key not in self._towers]
+        if len(spaces) == 2:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(self._tower, spaces))
+
+    def query_tower(self, role: str) -> QueryTower | None:
+        """The tower a search of ``role`` would encode its query with, if any (no torch)."""
+        from mediasift.index.spaces import search_order
+
+        for candidate in search_order(self.library_spaces(role)):
+            if (tower := self._tower(candidate.space)) is not None:
+                return tower
         return None
 
     def ocr(self) -> OcrEngine | RemoteOcr | None:
@@ -432,31 +475,33 @@ class Library:
         if version == self._seen_version:
             return False
         self._seen_version = version
+        for space_id in self._indexes.keys() - self.catalog.space_ids():  # pruned
+            del self._indexes[space_id]
         for index in list(self._indexes.values()):
             index.catch_up(self.catalog)
         return True
 
     # --- search ---------------------------------------------------------------------------
 
-    def _look(self) -> VectorSignal | None:
-        """The visual space as a search signal, or None without the visual model."""
+    def _look(self) -> tuple[VectorSignal, Space] | None:
+        """The visual space searches read, as a signal, or None without a visual model."""
         found = self._query_encoder(VISUAL)
         if found is None:
             return None
         space, encode, floor = found
-        self._space_id, index = self._space_index(space, VISUAL)
+        _, index = self._space_index(space, VISUAL)
         if self.settings.min_score is not None:
             floor = self.settings.min_score
-        return VectorSignal(index, encode, floor, floor + LOOK_SPREAD)
+        return VectorSignal(index, encode, floor, floor + LOOK_SPREAD), space
 
-    def _meaning(self) -> VectorSignal | None:
-        """The text space as a search signal, or None without the text model."""
+    def _meaning(self) -> tuple[VectorSignal, Space] | None:
+        """The text space searches read, as a signal, or None without a text model."""
         found = self._query_encoder(TEXT)
         if found is None:
             return None
         space, encode, floor = found
-        self._text_space_id, index = self._space_index(space, TEXT)
-        return VectorSignal(index, encode, floor, TEXT_CEILING, TEXT_OVERFETCH)
+        _, index = self._space_index(space, TEXT)
+        return VectorSignal(index, encode, floor, TEXT_CEILING, TEXT_OVERFETCH), space
 
     def search(
         self,
@@ -478,17 +523,18 @@ class Library:
         if cwd is not None:
             query = replace(query, folders=tuple(os.path.join(cwd, f) for f in query.folders))
         self._open_towers()
-        spaces, missing = {}, {}
-        for name, signal, error in (
+        signals, missing, models = {}, {}, {}
+        for name, found, error in (
             ("look", self._look(), self.model_error),
             ("meaning", self._meaning(), self.text_model_error),
         ):
-            if signal is None:
+            if found is None:
                 missing[name] = error or f"no model for {name}"
             else:
-                spaces[name] = signal
-        response = search(self.catalog, text, query, spaces, n, filters, mode, self.thumbs, only)
-        response.missing = missing
+                signals[name], space = found
+                models[name] = space.model_id
+        response = search(self.catalog, text, query, signals, n, filters, mode, self.thumbs, only)
+        response.missing, response.spaces = missing, models
         return response
 
     def run(self, request: dict) -> Response:
@@ -503,16 +549,17 @@ class Library:
 
     def similar(self, path: str | Path, n: int = 20, filters: Filters = NO_FILTERS) -> Response:
         """Files that look like ``path``, an indexed file or any image on disk."""
-        look = self._look()
-        if look is None:
+        found = self._look()
+        if found is None:
             raise LibraryError(self.model_error or "No model is available for search.")
+        look, space = found
         target = Path(path).expanduser().resolve()
         row = self.catalog.file_by_path(str(target))
         vector = None
         if row is not None:
-            vector = self.catalog.file_vector(row["id"], self._space_id)
+            vector = self.catalog.file_vector(row["id"], look.index.space_id)
         if vector is None:
-            vector = self._encode_file(target)
+            vector = self._encode_file(target, look.index.space_id, space)
         exclude = row["id"] if row else None
         results = nearest(self.catalog, look, vector, n, filters, exclude, self.thumbs)
         response = Response(str(target), results)
@@ -520,19 +567,25 @@ class Library:
             response.message = "Nothing else indexed looks like it."
         return response
 
-    def _encode_file(self, path: Path):
-        """The vector of an image on disk: an identical indexed file's, else encoded now."""
+    def _encode_file(self, path: Path, space_id: int, space: Space):
+        """The vector in ``space`` of an image on disk: an identical indexed file's, else
+        encoded now (when the visual model is that space's)."""
         from mediasift.media.errors import MediaError
         from mediasift.media.image import decode_image
         from mediasift.pipeline.probe import file_digest
 
         try:
-            twin = self.catalog.twin_with_vector(file_digest(str(path)), self._space_id)
+            twin = self.catalog.twin_with_vector(file_digest(str(path)), space_id)
             if twin is not None:
-                return self.catalog.file_vector(twin["id"], self._space_id)
+                return self.catalog.file_vector(twin["id"], space_id)
             encoder = self.encoder()  # a query tower reads text only: images need the model
             if encoder is None:
                 raise LibraryError(self.model_error or "No model is available for images.")
+            if encoder.space != space:
+                raise LibraryError(
+                    f"{path.name} is not indexed yet with the model searches use while the"
+                    " new visual model indexes the library; try again when it is done."
+                )
             decoded = decode_image(path, encoder.image_size)
         except (OSError, MediaError) as exc:
             raise LibraryError(f"Cannot read {path}: {exc}") from exc
@@ -541,21 +594,15 @@ class Library:
     # --- duplicates -----------------------------------------------------------------------
 
     def _visual_index(self) -> VectorIndex | None:
-        """The newest visual space's index, opened without loading its model (a duplicate
-        scan reads stored vectors only); None when no picture has a vector yet."""
-        rows = self.catalog.rows(
-            "SELECT id, dim FROM spaces WHERE role = ? AND EXISTS"
-            " (SELECT 1 FROM vectors v WHERE v.space_id = spaces.id) ORDER BY id DESC LIMIT 1",
-            (VISUAL,),
-        )
-        if not rows:
-            return None
-        space_id = rows[0]["id"]
-        if space_id not in self._indexes:
-            index = VectorIndex(self.index_dir, space_id, rows[0]["dim"])
-            index.open(self.catalog)
-            self._indexes[space_id] = index
-        return self._indexes[space_id]
+        """The index of the visual space searches read, opened without loading its model (a
+        duplicate scan reads stored vectors only); None when no picture has a vector yet."""
+        from mediasift.index.spaces import search_order
+
+        for candidate in search_order(self.library_spaces(VISUAL)):
+            if self.catalog.rows("SELECT 1 FROM vectors WHERE space_id = ? LIMIT 1",
+                                 (candidate.id,)):  # fmt: skip
+                return self._space_index(candidate.space, VISUAL)[1]
+        return None
 
     def dupes(
         self,
@@ -595,12 +642,13 @@ class Library:
         False. Raises dedup.PlanRefused for a plan reaching outside the library."""
         if dry_run:
             return self.apply_here(plan, dry_run=True)
-        return self._as_writer("apply", {"plan": plan}, lambda: self.apply_here(plan, False))
+        return self._as_writer("apply", {"plan": plan}, lambda: self.apply_here(plan, False),
+                               _report)  # fmt: skip
 
     def undo(self) -> Report | None:
         """Put back every file of the last applied plan, in place and in the index (no
         re-encoding); None when there is nothing to undo."""
-        return self._as_writer("undo", {}, self.undo_here)
+        return self._as_writer("undo", {}, self.undo_here, _report)
 
     def apply_here(self, plan: dict, dry_run: bool) -> Report:
         """``apply`` by this process, which must be the library's writer (or a dry run)."""
@@ -615,11 +663,12 @@ class Library:
 
         return undo_last(self.catalog, self.thumbs, list(self._indexes.values()))
 
-    def _as_writer(self, op: str, request: dict, act: Callable[[], Report | None]):
-        """Run a cleanup change as the library's one writer: here, under the writer lock; or,
-        while an indexer holds it, by that indexer (over its socket), in order with its own
-        writes, so a window or a terminal can clean up while indexing goes on."""
-        from mediasift.dedup import PlanRefused, Report
+    def _as_writer(self, op: str, request: dict, act: Callable[[], T],
+                   reply_value: Callable[[dict], T]) -> T:  # fmt: skip
+        """Run a change as the library's one writer: here, under the writer lock; or, while an
+        indexer holds it, by that indexer (over its socket), in order with its own writes, so
+        a window or a terminal can clean up while indexing goes on."""
+        from mediasift.dedup import PlanRefused
         from mediasift.ipc import ask
 
         try:
@@ -632,12 +681,75 @@ class Library:
                 raise PlanRefused(reply["refused"]) from None
             if "error" in reply:
                 raise LibraryError(reply["error"]) from None
-            return Report(**reply["report"]) if reply["report"] else None
+            return reply_value(reply)
         try:
             return act()
         finally:
             self.save_indexes()
             lock.release()
+
+    # --- model switches ------------------------------------------------------------------
+
+    def prune(self, dry_run: bool = False) -> list[dict]:
+        """Remove the spaces no search needs any more (index.spaces.prunable): their vectors
+        and index files; returns what went (or would go), each with the bytes it held. Query
+        towers stay: they are a cache shared by every library (config.cache_dir)."""
+        if dry_run:
+            return self.prune_here(dry_run=True)
+        return self._as_writer("prune", {}, lambda: self.prune_here(dry_run=False),
+                               lambda reply: reply["pruned"])  # fmt: skip
+
+    def prune_here(self, dry_run: bool) -> list[dict]:
+        """``prune`` by this process, which must be the library's writer (or a dry run)."""
+        from mediasift.index.spaces import prunable
+        from mediasift.pipeline.probe import embed_stage, text_stage
+
+        counts = {row["id"]: row["vectors"] for row in self.catalog.spaces()}
+        gone = []
+        for role in (VISUAL, TEXT):
+            for candidate in prunable(self.library_spaces(role)):
+                files = [path for path in VectorIndex.files(self.index_dir, candidate.id)
+                         if path.exists()]  # fmt: skip
+                vectors = counts.get(candidate.id, 0)
+                held = vectors * candidate.space.dim * 4 + sum(p.stat().st_size for p in files)
+                gone.append({
+                    "model_id": candidate.space.model_id, "role": role,
+                    "ready": candidate.ready, "vectors": vectors, "bytes": held,
+                })  # fmt: skip
+                if dry_run:
+                    continue
+                self._indexes.pop(candidate.id, None)
+                self.catalog.remove_space(
+                    candidate.id, [embed_stage(candidate.id), text_stage(candidate.id)]
+                )
+                for path in files:
+                    path.unlink(missing_ok=True)
+                log.info("Pruned the %s space of %s", role, candidate.space.key)
+        if gone and not dry_run:
+            self.catalog.vacuum()  # the vectors' pages go back to the disk
+        return gone
+
+    def switching(self) -> dict[str, dict]:
+        """Each role whose chosen model's space is being built while another answers: the
+        model searched meanwhile, the one being built, and how many files it still lacks."""
+        from mediasift.index.spaces import search_order
+        from mediasift.pipeline.probe import embed_stage, text_stage
+
+        found = {}
+        for role in (VISUAL, TEXT):
+            ordered = search_order(self.library_spaces(role))
+            building = next((s for s in ordered if s.chosen and not s.ready), None)
+            reading = next((s for s in ordered if s.ready), None)
+            if building is None or reading is None or building.id < reading.id:
+                continue
+            lacking = (
+                self.catalog.indexed_without(embed_stage(building.id))
+                if role == VISUAL
+                else len(self.catalog.file_ids_with_unembedded_text(text_stage(building.id)))
+            )
+            found[role] = {"searching": reading.space.model_id,
+                           "building": building.space.model_id, "files_left": lacking}  # fmt: skip
+        return found
 
     def save_indexes(self) -> None:
         for index in self._indexes.values():
@@ -652,9 +764,13 @@ class Library:
             "folders": self.folders(),
             **counts,
             "spaces": [
-                {k: s[k] for k in ("model_id", "revision", "dim", "vectors")}
+                {
+                    **{k: s[k] for k in ("model_id", "revision", "dim", "role", "vectors")},
+                    "ready": s["ready_at"] is not None,
+                }
                 for s in self.catalog.spaces()
             ],
+            "switching": self.switching(),
             "failures": self.catalog.failures(),
         }
 
@@ -688,7 +804,7 @@ class Library:
             role: f"{tower.info.precision}, cosine {tower.info.cosine} to the model"
             if tower
             else "none: searches load the model with torch"
-            for role, tower in self._towers.items()
+            for role, tower in ((role, self.query_tower(role)) for role in (VISUAL, TEXT))
         }
         speech = self.speech()
         report["speech_model"] = speech.model if speech else "off (transcription is turned off)"

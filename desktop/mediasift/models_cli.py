@@ -1,4 +1,5 @@
-"""``mediasift models``: the catalogue of known models, and ``models get ID`` to download one.
+"""``mediasift models``: the catalogue of known models, ``models get ID`` to download one, and
+``models prune`` to remove the library's spaces of models it no longer searches with.
 
 Kept out of the ``models`` package, whose import loads numpy: ``mediasift --help`` stays fast.
 """
@@ -23,6 +24,12 @@ def add_models_parser(sub: argparse._SubParsersAction) -> None:
     get.add_argument("id", help="hub id (org/name), or a local model folder to check")
     get.add_argument("--json", action="store_true", help="print the outcome as JSON")
     get.set_defaults(run=_get)
+    prune = msub.add_parser(
+        "prune", help="remove the vectors of models this library no longer searches with"
+    )
+    prune.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
+    prune.add_argument("--json", action="store_true", help="print what went as JSON")
+    prune.set_defaults(run=_prune)
 
 
 def _mb(value: float | None) -> str:
@@ -101,4 +108,24 @@ def _get(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  verified {check}")
     if result.source == "folder":
         print(f"  use it with --model, --text-model or --speech-model {result.folder}")
+    return 0
+
+
+def _prune(args: argparse.Namespace, settings: Settings) -> int:
+    from mediasift.library import Library
+
+    with Library(settings=settings) as lib:
+        gone = lib.prune(dry_run=args.dry_run)
+    if args.json:
+        json.dump({"dry_run": args.dry_run, "pruned": gone}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not gone:
+        print("Nothing to prune: every space is in use (or being built by a model switch).")
+        return 0
+    verb = "Would remove" if args.dry_run else "Removed"
+    for space in gone:
+        state = "" if space["ready"] else ", an unfinished switch"
+        print(f"{verb} the {space['role']} space of {space['model_id']}: "
+              f"{space['vectors']:,} vectors, {_mb(space['bytes'] / 1e6)}{state}")  # fmt: skip
     return 0

@@ -7,8 +7,9 @@ from the window and the CLI, answered by the watching library.
   again), ``pause``, ``resume``, and for a window that did not start this indexer
   ``progress`` and ``stop`` (to restart it with new settings): the indexer's business,
   whatever models it runs;
-- ``apply`` (a duplicate cleanup plan) and ``undo`` (the last one), for a window or a terminal
-  that cannot write while this indexer holds the library.
+- ``apply`` (a duplicate cleanup plan) and ``undo`` (the last one), and ``prune`` (spaces of
+  models no longer used), for a window or a terminal that cannot write while this indexer
+  holds the library.
 
 Catalog changes go through the pipeline's writer, in order with its own writes.
 """
@@ -61,6 +62,8 @@ class Requests:
             if op == "undo":
                 report = self._on_writer(self.library.undo_here)
                 return {"report": report.as_dict() if report else None}
+            if op == "prune":
+                return {"pruned": self._on_writer(lambda: self.library.prune_here(False))}
             return {"response": self.library.run(request).as_dict()}
         except PlanRefused as exc:
             return {"refused": str(exc)}

@@ -166,6 +166,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX cleanup_moves_plan ON cleanup_moves(plan_id);
     """,
+    # 6: model switches. A space is ready once it holds every indexed file; until then
+    # searches keep reading the ready space it replaces. The spaces already here were filled
+    # by the indexer that made them, so they count as ready.
+    """
+    ALTER TABLE spaces ADD COLUMN ready_at REAL;
+    UPDATE spaces SET ready_at = created_at;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

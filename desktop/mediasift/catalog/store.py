@@ -394,6 +394,44 @@ class Catalog:
                 (model_id, revision, dim),
             ).fetchone()[0]
 
+    def mark_ready(self, space_id: int) -> bool:
+        """Record that the space holds every indexed file; True when it was not yet ready."""
+        with self.transaction() as conn:
+            return (
+                conn.execute(
+                    "UPDATE spaces SET ready_at = ? WHERE id = ? AND ready_at IS NULL",
+                    (time.time(), space_id),
+                ).rowcount
+                > 0
+            )
+
+    def vacuum(self) -> None:
+        """Give freed pages back to the disk (after a large removal), WAL included."""
+        with self._lock:
+            self.db.conn.execute("VACUUM")
+            self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def space_ids(self) -> set[int]:
+        return {row["id"] for row in self._rows("SELECT id FROM spaces")}
+
+    def space_ready(self, space_id: int) -> bool:
+        return bool(self._scalar("SELECT ready_at FROM spaces WHERE id = ?", (space_id,)))
+
+    def remove_space(self, space_id: int, stages: Sequence[str]) -> None:
+        """Forget a space: its vectors (by cascade) and the stages that recorded them."""
+        marks = ",".join("?" * len(stages))
+        with self.transaction() as conn:
+            conn.execute(f"DELETE FROM stages WHERE stage IN ({marks})", tuple(stages))
+            conn.execute("DELETE FROM spaces WHERE id = ?", (space_id,))
+
+    def indexed_without(self, stage: str) -> int:
+        """How many indexed files have no completed ``stage``."""
+        return self._scalar(
+            "SELECT count(*) FROM files f WHERE status = 'indexed' AND NOT EXISTS (SELECT 1"
+            " FROM stages s WHERE s.file_id = f.id AND s.stage = ? AND s.status = 'done')",
+            (stage,),
+        )
+
     def spaces(self) -> list[dict]:
         return self._rows(
             "SELECT s.*, (SELECT count(*) FROM vectors v WHERE v.space_id = s.id) AS vectors"

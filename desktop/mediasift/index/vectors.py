@@ -54,8 +54,7 @@ class VectorIndex:
     """The ANN index of one space, kept in step with the catalog."""
 
     def __init__(self, folder: Path, space_id: int, dim: int):
-        self.path = folder / f"space-{space_id}.hnsw"
-        self.meta_path = folder / f"space-{space_id}.json"
+        self.path, self.meta_path = self.files(folder, space_id)
         self.space_id = space_id
         self.dim = dim
         self._lock = threading.Lock()
@@ -63,6 +62,11 @@ class VectorIndex:
         self._deleted: set[int] = set()
         self.rebuilt = False  # whether the last open had to rebuild from SQLite
         self.repaired = False  # whether the last open changed it (rebuilt or caught up)
+
+    @staticmethod
+    def files(folder: Path, space_id: int) -> tuple[Path, Path]:
+        """The index file of a space and its sidecar (size, checksum, count)."""
+        return folder / f"space-{space_id}.hnsw", folder / f"space-{space_id}.json"
 
     def _empty(self, capacity: int) -> hnswlib.Index:
         index = hnswlib.Index(space="ip", dim=self.dim)

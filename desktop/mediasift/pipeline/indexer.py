@@ -87,6 +87,7 @@ def reconcile(
 
     def settle() -> None:
         pipeline.writer.remove_missing(missing)
+        pipeline.writer.mark_covered()
         if then is not None:
             then()
 

@@ -137,6 +137,8 @@ class Response:
     message: str | None = None
     #: Signals that could not answer, with the reason (e.g. the visual model is not installed).
     missing: dict[str, str] = field(default_factory=dict)
+    #: The model whose space answered each vector signal (during a switch, the old one).
+    spaces: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {**asdict(self), "results": [r.as_dict() for r in self.results]}
@@ -145,7 +147,8 @@ class Response:
     def from_dict(cls, data: dict) -> Response:
         """The inverse of :meth:`as_dict` (a response sent over the indexer's socket)."""
         results = [Result.from_dict(result) for result in data.get("results", [])]
-        return cls(data["query"], results, data.get("message"), data.get("missing") or {})
+        return cls(data["query"], results, data.get("message"), data.get("missing") or {},
+                   data.get("spaces") or {})  # fmt: skip
 
 
 @dataclass

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from mediasift.config import Settings
 from mediasift.desktop_entry import autostart_path
 from mediasift.ipc import ask
 from mediasift.library import Library
+from mediasift.models.random_weights import save_random_clip
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +198,7 @@ def test_a_new_library_welcomes_with_the_usual_folders_and_starts(
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     for name in ("Pictures", "Documents", "Music"):
         (tmp_path / "user" / name).mkdir(parents=True)
+    settings.transcribe = False  # the models are local folders: Start finds them at once
     win = MainWindow(tmp_path / "new-home", settings, start_indexer=False)
     qtbot.addWidget(win)
     started = []
@@ -205,10 +208,10 @@ def test_a_new_library_welcomes_with_the_usual_folders_and_starts(
     assert win.focusWidget() is win.field  # typing goes to the search at once
     boxes = {Path(box.text()).name: box.isChecked() for box in win.welcome.boxes}
     assert boxes == {"Pictures": True, "Documents": True, "Music": False}  # only what exists
-    assert "~600 MB" in win.welcome.models.text() or "GPU" in win.welcome.models.text()
+    assert win.welcome.models.text().count("(on this computer)") == 2
     win.welcome.boxes[1].setChecked(False)  # Documents: not this time
     win.welcome.start_button.click()
-    assert started == [True]
+    qtbot.waitUntil(lambda: started == [True])
     with Library(tmp_path / "new-home", settings) as lib:
         assert lib.folders() == [str(tmp_path / "user" / "Pictures")]
     assert win.stack.currentWidget() is win.message and win.message.text() == HINT
@@ -509,3 +512,19 @@ def test_the_toolbar_opens_the_cleanup_wizard(qtbot, window):
     assert wizard is not None and wizard.isVisible()
     assert wizard.next.text() == "Scan my library"
     wizard.reject()
+
+
+def test_a_model_switch_says_the_previous_model_answers_meanwhile(qtbot, indexed, tmp_path):
+    home, settings, _ = indexed
+    other = save_random_clip(tmp_path / "other-clip", "tiny", seed=1)
+    win = MainWindow(home, replace(settings, model=str(other)), start_indexer=False)
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    try:
+        _type(qtbot, win, "invoice")  # the new model has no space yet: the old one answers
+        assert "the previous visual model until the new one is ready" in win.count.text()
+        assert "text model" not in win.count.text()
+    finally:
+        win.shut_down()

@@ -32,8 +32,10 @@ from PySide6.QtWidgets import (
 
 from mediasift.config import Settings
 from mediasift.desktop_entry import set_autostart
+from mediasift.index.spaces import wanted_names
 from mediasift.library import Library, LibraryError
 from mediasift.media.kinds import IMAGE_SUFFIXES
+from mediasift.models.registry import DEFAULT_TEXT_MODEL
 from mediasift.search.engine import Filters
 
 from .failures import SHOWN, FailuresDialog
@@ -62,6 +64,8 @@ MORE = 200
 #: After the indexer writes, the current query runs again this much later (a burst of
 #: writes becomes one refresh).
 REFRESH_MS = 300
+#: The model behind each vector signal, in the words of the settings dialog.
+SIGNAL_MODELS = {"look": "visual", "meaning": "text"}
 
 
 class MainWindow(QMainWindow):
@@ -301,10 +305,24 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.view)
         else:
             self._show_message(response.message or "Nothing matches.")
-        missing = "; ".join(f"not searched by {s}" for s in response.missing)
-        if missing:
-            self.count.setText(f"{self.count.text()} ({missing})".strip())
+        notes = [f"not searched by {s}" for s in response.missing] + [
+            f"the previous {SIGNAL_MODELS[s]} model until the new one is ready"
+            for s in self._answered_by_previous_model(response)
+        ]
+        if notes:
+            self.count.setText(f"{self.count.text()} ({'; '.join(notes)})".strip())
         self.searched.emit(number)
+
+    def _answered_by_previous_model(self, response) -> list[str]:
+        """The signals still answered by the model a switch replaces (library.prune says why
+        both are kept meanwhile)."""
+        chosen = {"look": self.settings.model,
+                  "meaning": self.settings.text_model or DEFAULT_TEXT_MODEL}  # fmt: skip
+        return [
+            signal
+            for signal, model in response.spaces.items()
+            if (wanted := wanted_names(chosen.get(signal))) is not None and model not in wanted
+        ]
 
     def _failed(self, number: int, message: str) -> None:
         if number == self.number:
@@ -501,6 +519,7 @@ class MainWindow(QMainWindow):
         """Stop the threads; never wait on the indexer (SIGTERM: it shuts down on its own),
         and leave it running when the user asked to keep indexing in the background."""
         self.indexer.close(keep_running=self.settings.background)
+        self.welcome.fetch.cancel()  # a first-run download stops; what came stays for later
         self.loader.cancel_waiting()
         self.search_thread.quit()
         self.search_thread.wait(2000)  # a search in flight takes milliseconds

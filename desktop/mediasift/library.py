@@ -701,8 +701,8 @@ class Library:
 
     def prune_here(self, dry_run: bool) -> list[dict]:
         """``prune`` by this process, which must be the library's writer (or a dry run)."""
+        from mediasift.catalog.stages import embed_stage, text_stage
         from mediasift.index.spaces import prunable
-        from mediasift.pipeline.probe import embed_stage, text_stage
 
         counts = {row["id"]: row["vectors"] for row in self.catalog.spaces()}
         gone = []
@@ -732,8 +732,8 @@ class Library:
     def switching(self) -> dict[str, dict]:
         """Each role whose chosen model's space is being built while another answers: the
         model searched meanwhile, the one being built, and how many files it still lacks."""
+        from mediasift.catalog.stages import embed_stage, text_stage
         from mediasift.index.spaces import search_order
-        from mediasift.pipeline.probe import embed_stage, text_stage
 
         found = {}
         for role in (VISUAL, TEXT):

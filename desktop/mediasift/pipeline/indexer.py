@@ -16,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mediasift.catalog import FileState
+from mediasift.catalog.stages import embed_stage, text_stage
 from mediasift.pipeline.engine import BACKLOG, Pipeline
-from mediasift.pipeline.probe import TEXT, Job, embed_stage, text_stage
+from mediasift.pipeline.probe import TEXT, Job
 from mediasift.pipeline.scanner import MISSING_FOLDER, Problem, root_available, scan
 from mediasift.pipeline.writer import IndexSummary, reading_stages
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import Catalog, Segment
+from mediasift.catalog.stages import embed_stage
 from mediasift.dedup.hashes import picture_hashes
 from mediasift.media.document import read_document
 from mediasift.media.errors import MediaError
@@ -132,16 +133,6 @@ class Workers:
     document_seconds: float = 60.0
     #: True once the pipeline stops: long reads (a clip's scenes, a transcription) end early.
     cancelled: Callable[[], bool] = lambda: False
-
-
-def embed_stage(space_id: int) -> str:
-    """The stage name recording that a file has its visual vectors in one space."""
-    return f"embed:{space_id}"
-
-
-def text_stage(space_id: int) -> str:
-    """The stage name recording that a file's text has its vectors in one text space."""
-    return f"text:{space_id}"
 
 
 def file_digest(path: str) -> str:

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from mediasift.catalog import FileState, VectorItem
+from mediasift.catalog.stages import embed_stage, text_stage
 from mediasift.fsutil import sweep_stale
 from mediasift.index.vectors import VectorIndex
 from mediasift.media.kinds import TIME_KINDS
@@ -33,8 +34,6 @@ from mediasift.pipeline.probe import (
     Job,
     Outcome,
     Workers,
-    embed_stage,
-    text_stage,
 )
 from mediasift.pipeline.progress import Event, Progress
 from mediasift.pipeline.scanner import vanished

@@ -14,6 +14,8 @@ from mediasift.config import Settings
 from mediasift.library import Library
 from mediasift.models.random_weights import save_random_clip
 
+pytest_plugins = ("fake_hub",)  # the hub_url and hub fixtures, for the tests that download
+
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):

@@ -22,6 +22,15 @@ if TYPE_CHECKING:  # --help, argument errors and light commands must not pay for
 
 log = logging.getLogger(__name__)
 
+#: What works with any model missing (offline, say), said once after the missing models'
+#: messages; tests/test_offline_index.py holds it true.
+STILL_WORKS = (
+    "Meanwhile file names, dates, the words in documents, slides and screenshots, and copies of "
+    "pictures and documents are found; each model reads the files once it is here."
+)
+#: What a missing model's role leaves unsearched, in the user's words.
+_SEARCHED_BY = {"look": "how things look", "meaning": "what text means", "speech": "what is said"}
+
 
 def _date(text: str) -> float:
     try:
@@ -226,8 +235,24 @@ def _print_response(response: Response, as_json: bool) -> None:
                 print(f"        mediasift open {shlex.quote(r.path)} --at {r.locator}")
     if response.message:
         print(response.message, file=sys.stderr)
-    for signal, reason in response.missing.items():
-        print(f"Not searched by {signal}: {reason}", file=sys.stderr)
+    _print_missing(response.missing, sys.stderr)
+
+
+def _missing_models(lib: Library) -> dict[str, str | None]:
+    """Why each role's model is missing; None where it is here (or not needed yet: the speech
+    model loads with the first recording)."""
+    speech = lib.speech()
+    return {"look": lib.model_error, "meaning": lib.text_model_error,
+            "speech": speech.error if speech else None}  # fmt: skip
+
+
+def _print_missing(missing: dict[str, str | None], file=None, promise: bool = True) -> None:
+    """Each missing model's message (what, why, how to get it), then, once, what still works."""
+    missing = {role: reason for role, reason in missing.items() if reason}
+    for role, reason in missing.items():
+        print(f"Not searchable by {_SEARCHED_BY.get(role, role)} yet: {reason}", file=file)
+    if missing and promise:
+        print(STILL_WORKS, file=file)
 
 
 def _hand_over(lib: Library, args, holder: str) -> int:
@@ -277,8 +302,9 @@ def _index(lib: Library, args) -> int:
         raise
     finally:
         bar.close()
+    missing = _missing_models(lib)
     if args.json:
-        _print_json(summary.as_dict())
+        _print_json({**summary.as_dict(), "speech_model_error": missing["speech"]})
     else:
         print(
             f"{summary.new} new, {summary.unchanged} unchanged, {summary.moved} moved, "
@@ -289,10 +315,7 @@ def _index(lib: Library, args) -> int:
             print(f"  failed: {failure['path']}: {failure['reason']}")
         for notice in summary.notices:
             print(f"  note: {notice['path']}: {notice['notice']}")
-        if summary.model_error:
-            print(f"Not searchable by how things look yet: {summary.model_error}")
-        if summary.text_model_error:
-            print(f"Not searchable by what text means yet: {summary.text_model_error}")
+        _print_missing(missing)
     return 0
 
 
@@ -337,14 +360,18 @@ def _watch(lib: Library, args) -> int:
 
     progress.event_listeners.append(show)
     watch = lib.watch(progress, settle=args.settle)
-    if lib.model_error:
-        print(f"Not searchable by description yet: {lib.model_error}", file=sys.stderr)
-    last = None
+    last, said = None, set()
     changed.set()  # the state at start, once
     try:
         while not stop.is_set():
             changed.wait()  # idle, this thread sleeps: it draws only what changed
             changed.clear()
+            missing = {role: why for role, why in _missing_models(lib).items()
+                       if why and role not in said}  # fmt: skip
+            if missing and not args.json:  # each model once, as it is found missing
+                print("\r\033[K", end="", file=sys.stderr)
+                _print_missing(missing, sys.stderr, promise=not said)
+                said.update(missing)
             if live:
                 print(f"\r\033[K{_status_line(progress)}", end="", file=sys.stderr, flush=True)
             elif args.json and (state := {"kind": "progress", **progress.status()}) != last:

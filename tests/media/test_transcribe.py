@@ -98,8 +98,9 @@ def test_folder_without_weights(tmp_path):
 
 
 def test_hub_model_offline():
-    with pytest.raises(SpeechModelUnavailable, match="could not be downloaded"):
+    with pytest.raises(SpeechModelUnavailable, match="could not be downloaded") as info:
         Transcriber("mediasift-tests/no-such-whisper")
+    assert "`mediasift models get mediasift-tests/no-such-whisper`" in str(info.value)
 
 
 def test_default_models():

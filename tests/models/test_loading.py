@@ -33,7 +33,7 @@ def _assert_clear_unreachable_message(exc: ModelUnavailable, model_id: str) -> N
     assert f"Model '{model_id}' is not on this computer" in message
     assert "model hub cannot be reached" in message
     assert "--model FOLDER" in message and "MEDIASIFT_MODEL" in message
-    assert "still work without it" in message
+    assert f"`mediasift models get {model_id}`" in message  # how to get it, said once
     assert "\n" not in message
 
 

@@ -1,23 +1,38 @@
 """First run: which folders to search (the usual ones that exist here, ticked), which models
-will read them and what they cost to download, then Start."""
+will read them and what they cost to download (the registry's sizes), then Start: the models
+are fetched with progress and a cancel, and indexing starts once they are here. When they
+cannot be had (offline, cancelled, no room) the page says why, and indexing can start anyway."""
 
 from __future__ import annotations
 
+import html
 import shutil
 from pathlib import Path
 
 import platformdirs
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mediasift.config import Settings
+from mediasift.models.download import DownloadProgress
 from mediasift.models.registry import (
     DEFAULT_CPU_MODEL,
     DEFAULT_CUDA_MODEL,
     DEFAULT_TEXT_MODEL,
     default_speech_model,
-    get_spec,
+    find_spec,
 )
+
+from .fetching import ModelFetch, describe
 
 TITLE = "<h2>Find your files by describing them</h2>"
 INTRO = (
@@ -53,29 +68,43 @@ def suggested_folders() -> list[tuple[str, bool]]:
     ]
 
 
+def _gpu() -> bool:
+    return shutil.which("nvidia-smi") is not None  # a hint only: torch decides when it loads
+
+
+def first_run_models(settings: Settings) -> list[tuple[str, str]]:
+    """(what it reads, hub id or folder) for each model indexing will need here."""
+    models = [
+        ("Looks", settings.model or (DEFAULT_CUDA_MODEL if _gpu() else DEFAULT_CPU_MODEL)),
+        ("Meaning", settings.text_model or DEFAULT_TEXT_MODEL),
+    ]
+    if settings.transcribe:
+        speech = settings.speech_model or default_speech_model("cuda" if _gpu() else "cpu")
+        models.append(("Speech", speech))
+    return models
+
+
 def models_text(settings: Settings) -> str:
-    """Which models will be used here and what downloading them costs, in words."""
-    gpu = shutil.which("nvidia-smi") is not None  # a hint only: torch decides when it loads
-    visual = settings.model or (DEFAULT_CUDA_MODEL if gpu else DEFAULT_CPU_MODEL)
-    spec = get_spec(visual)
-    described = spec.note if spec else visual
-    text = settings.text_model or DEFAULT_TEXT_MODEL
-    device = "an NVIDIA GPU" if gpu else "the processor (no NVIDIA GPU found)"
-    speech = settings.speech_model or default_speech_model("cuda" if gpu else "cpu")
-    speech_size = "~1.6 GB" if gpu else "~150 MB"
-    said = f"Speech with {Path(speech).name} ({speech_size})<br>" if settings.transcribe else ""
-    return (
-        f"Looks are read on {device} with {described}<br>"
-        f"Meaning with {Path(text).name} (~90 MB)<br>{said}"
-        "Models download once, on first use; file names and words are searchable without them."
-    )
+    """Which models will read the files here and what downloading them costs, in words."""
+    device = "an NVIDIA GPU" if _gpu() else "the processor (no NVIDIA GPU found)"
+    lines, total = [f"Read on {device} by:"], 0
+    for what, model in first_run_models(settings):
+        spec = find_spec(model)
+        total += spec.size_mb if spec else 0
+        local = Path(model).expanduser().is_dir()
+        size = f"{spec.size_mb:,} MB" if spec else "on this computer" if local else "size unknown"
+        lines.append(f"{what}: {html.escape(Path(model).name)} ({size})")
+    lines.append(f"Start downloads them once ({total:,} MB at most: what is here already is not "
+                 "fetched again); file names and words are searchable without them.")  # fmt: skip
+    return "<br>".join(lines)
 
 
 class Welcome(QWidget):
-    start = Signal(list)  # the chosen folders
+    start = Signal(list)  # the chosen folders, once the models are here (or not wanted now)
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.settings = settings
         self.boxes: list[QCheckBox] = []
         layout = QVBoxLayout(self)
         layout.addStretch()
@@ -92,10 +121,27 @@ class Welcome(QWidget):
         self.models = QLabel(models_text(settings), wordWrap=True)
         self.models.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.models)
+        self.fetch = ModelFetch(self)
+        self.fetch.progress.connect(self._progress)
+        self.fetch.ended.connect(self._fetched)
+        self.bar = QProgressBar(maximum=1000, textVisible=False, visible=False)
+        self.fetch_text = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.fetch_text.setTextFormat(Qt.TextFormat.PlainText)  # hub messages are not markup
+        layout.addWidget(self.bar)
+        layout.addWidget(self.fetch_text)
         self.start_button = QPushButton("Start")
         self.start_button.setDefault(True)
-        self.start_button.clicked.connect(lambda: self.start.emit(self.chosen()))
-        layout.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.start_button.clicked.connect(self._get_models)
+        self.cancel_button = QPushButton("Cancel", visible=False)
+        self.cancel_button.clicked.connect(self.fetch.cancel)
+        self.without_button = QPushButton("Start without them", visible=False)
+        self.without_button.clicked.connect(self._begin)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        for button in (self.start_button, self.cancel_button, self.without_button):
+            buttons.addWidget(button)
+        buttons.addStretch()
+        layout.addLayout(buttons)
         layout.addStretch()
         self._update()
 
@@ -116,3 +162,35 @@ class Welcome(QWidget):
 
     def _update(self) -> None:
         self.start_button.setEnabled(bool(self.chosen()))
+
+    def _get_models(self) -> None:
+        for widget, shown in ((self.start_button, False), (self.without_button, False),
+                              (self.cancel_button, True), (self.bar, True)):  # fmt: skip
+            widget.setVisible(shown)
+        self.bar.setValue(0)
+        self.fetch_text.setText("Getting the models…")
+        self.fetch.start([model for _, model in first_run_models(self.settings)])
+
+    def _progress(self, step: int, steps: int, event: DownloadProgress) -> None:
+        self.bar.setValue(round(1000 * event.done / event.total) if event.total else 0)
+        self.fetch_text.setText(describe(step, steps, event))
+
+    def _fetched(self, why_not: str) -> None:
+        self.cancel_button.hide()
+        self.bar.hide()
+        self.start_button.show()
+        if not why_not:
+            self._begin()
+            return
+        self.fetch_text.setText(
+            f"{why_not}\nUntil they are here, file names and words are searchable; indexing can "
+            "start now and the models read the files when they come."
+        )
+        self.start_button.setText("Try again")
+        self.without_button.show()
+
+    def _begin(self) -> None:
+        self.fetch_text.clear()
+        self.without_button.hide()
+        self.start_button.setText("Start")
+        self.start.emit(self.chosen())

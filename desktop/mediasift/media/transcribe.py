@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mediasift.media.audio import read_audio
+from mediasift.models.registry import SPEECH_ROLE
 
 if TYPE_CHECKING:  # faster-whisper (CTranslate2, its VAD) loads with the first model loaded
     from faster_whisper import WhisperModel
@@ -96,8 +97,8 @@ def _load(model: str, device: str, compute_type: str, threads: int) -> WhisperMo
             reason = f"Speech model folder {local} could not be loaded ({exc})"
         else:
             reason = (
-                f"Speech model {model!r} is not on this computer and could not be downloaded "
-                "(offline?): connect to the internet once, or choose a local model folder"
+                f"Speech model '{model}' is not on this computer and could not be downloaded "
+                f"(offline?). {SPEECH_ROLE.how_to_get(model)}"
             )
         raise SpeechModelUnavailable(reason) from exc
 

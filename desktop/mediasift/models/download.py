@@ -359,8 +359,8 @@ class _Fetch:
                         break
         if self.cancel is not None and self.cancel.is_set():
             raise Cancelled(
-                f"Stopped; {partial_bytes(self.model_id) / 1e6:,.1f} MB kept. "
-                "Run the same command to resume."
+                f"Stopped; {partial_bytes(self.model_id) / 1e6:,.1f} MB kept, and the next try "
+                "resumes from there."
             )
 
     def _verify(self, partial: Path, planned: _Planned) -> None:
@@ -377,7 +377,7 @@ class _Fetch:
             partial.unlink()
             raise DownloadError(
                 f"{planned.name} arrived damaged ({size} of {planned.size} bytes, {check} "
-                "mismatch) and was removed; run the same command to fetch it again."
+                "mismatch) and was removed; the next try fetches it again."
             )
         self.result.checked.append(f"{planned.name}: size + {check}")
 

@@ -1,9 +1,10 @@
 """Turn a model name (hub id or local folder) into a ready :class:`Encoder`.
 
-All hub access lives here: a hub id is first resolved to a local snapshot folder (downloading
-only the files the model needs, with huggingface's progress bars), then loaded from that folder
+A hub id is first resolved to a local snapshot folder (fetched by ``models.download``, the one
+download path: only the files the model needs, resumable, checked), then loaded from that folder
 exactly like a user-supplied one. Every way this can fail ends as :class:`ModelUnavailable`
-with a message meant for the user, because the app must keep working without a model.
+with a message meant for the user (which model, why, how to get it), because the app must keep
+working without a model; the front end says once what still works.
 """
 
 from __future__ import annotations
@@ -14,39 +15,26 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
-from .device import choose_device
 from .encoder import Encoder, ModelUnavailable
-from .registry import DEFAULT_MIN_SCORE, ModelKind, default_model_id, get_spec
+from .registry import (
+    DEFAULT_MIN_SCORE,
+    VISUAL_ROLE,
+    ModelKind,
+    ModelRole,
+    default_model_id,
+    get_spec,
+)
 
 logger = logging.getLogger(__name__)
 
-_WITHOUT_MODEL = "File names, metadata and duplicates still work without it."
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _CONFIG_SUFFIXES = (".json", ".txt", ".jinja", ".model", ".tiktoken")
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".gguf")
 # Hub folders holding other runtimes' copies of the weights; never needed here.
 _SKIP_DIRS = ("onnx/", "openvino/", "coreml/", "tflite/", "gguf/")
 _TRUE = {"1", "true", "yes", "on"}
-
-
-@dataclass(frozen=True)
-class ModelRole:
-    """How messages name a model, the setting that chooses it, and what works without it.
-
-    The visual and the text model share the hub/local-folder logic; only the wording differs,
-    so the user is told which model is missing and which option points at a local copy.
-    """
-
-    label: str
-    option: str
-    env: str
-    without: str
-
-
-VISUAL_ROLE = ModelRole("Model", "--model", "MEDIASIFT_MODEL", _WITHOUT_MODEL)
 
 
 def resolve_model(name: str, role: ModelRole = VISUAL_ROLE) -> tuple[Path, str, str]:
@@ -69,6 +57,8 @@ def load_encoder(name: str | None = None, device: str | None = None) -> Encoder:
 
     Raises :class:`ModelUnavailable` (one clear message) when the model cannot be had.
     """
+    from .device import choose_device  # torch: not for those who only fetch (models.download)
+
     device = choose_device(device)
     name = (name or "").strip() or default_model_id(device)
     folder, model_id, revision = resolve_model(name)
@@ -91,13 +81,13 @@ def load_encoder(name: str | None = None, device: str | None = None) -> Encoder:
         raise
     except ImportError as exc:
         raise ModelUnavailable(
-            f"Model '{model_id}' needs a library that is not installed ({exc}). {_WITHOUT_MODEL}"
+            f"Model '{model_id}' needs a library that is not installed ({exc})."
         ) from exc
     except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
         logger.exception("Loading %s from %s failed", model_id, folder)
         raise ModelUnavailable(
             f"Model '{model_id}' could not be loaded: {_first_line(exc)}. "
-            f"The model files may be incomplete or of an unsupported kind. {_WITHOUT_MODEL}"
+            "The model files may be incomplete or of an unsupported kind."
         ) from exc
     if spec is not None and spec.dim != encoder.space.dim:
         logger.warning(
@@ -122,8 +112,8 @@ def as_local_folder(name: str, role: ModelRole = VISUAL_ROLE) -> Path | None:
     if _HUB_ID.match(name) and not name.startswith((".", "~")):
         return None
     if path.exists():
-        raise ModelUnavailable(f"'{name}' is a file, not a model folder. {role.without}")
-    raise ModelUnavailable(f"{role.label} folder '{name}' does not exist. {role.without}")
+        raise ModelUnavailable(f"'{name}' is a file, not a model folder.")
+    raise ModelUnavailable(f"{role.label} folder '{name}' does not exist.")
 
 
 def folder_revision(folder: Path) -> str:
@@ -173,7 +163,7 @@ def _detect_kind(folder: Path, model_id: str) -> ModelKind:
             model_type = json.loads(config_path.read_text(encoding="utf-8")).get("model_type")
         except (OSError, ValueError) as exc:
             raise ModelUnavailable(
-                f"Model '{model_id}' has an unreadable config.json ({exc}). {_WITHOUT_MODEL}"
+                f"Model '{model_id}' has an unreadable config.json ({exc})."
             ) from exc
     if model_type == "clip":
         return "clip"
@@ -183,7 +173,7 @@ def _detect_kind(folder: Path, model_id: str) -> ModelKind:
     what = f"model type '{model_type}'" if model_type else "no config.json or modules.json"
     raise ModelUnavailable(
         f"'{model_id}' is not a model MediaSift can use ({what}); it needs a CLIP model or a "
-        f"Sentence Transformers model. {_WITHOUT_MODEL}"
+        "Sentence Transformers model."
     )
 
 
@@ -211,81 +201,33 @@ def hub_cache() -> str:
 
 
 def _unreachable(model_id: str, role: ModelRole = VISUAL_ROLE) -> ModelUnavailable:
+    why = " (HF_HUB_OFFLINE is set)" if hub_offline() else ""
     return ModelUnavailable(
-        f"{role.label} '{model_id}' is not on this computer and the model hub cannot be reached. "
-        f"Connect to the internet once, or point MediaSift at a local copy with {role.option} "
-        f"FOLDER or {role.env}. {role.without}"
+        f"{role.label} '{model_id}' is not on this computer and the model hub cannot be "
+        f"reached{why}. {role.how_to_get(model_id)}"
     )
 
 
 def _fetch_from_hub(model_id: str, role: ModelRole = VISUAL_ROLE) -> tuple[Path, str]:
-    """Return (snapshot folder, commit hash), downloading what is missing.
+    """Return (snapshot folder, commit hash), fetching what is missing (``models.download``).
 
-    Online: list the repo, download only the files this model needs (one weight format, no
-    ONNX/OpenVINO copies). Offline or on any hub error: fall back to a complete cached snapshot.
+    Offline, or when the hub cannot be reached, a complete cached snapshot is used; so it is
+    when a download fails on the way and an earlier one is here (the app works on with it).
     """
-    from huggingface_hub import HfApi, snapshot_download
-    from huggingface_hub.errors import (
-        GatedRepoError,
-        HfHubHTTPError,
-        LocalEntryNotFoundError,
-        OfflineModeIsEnabled,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
+    from .download import DownloadError, Offline, cached_snapshot, fetch
 
-    cache_dir = hub_cache()
-    endpoint = os.environ.get("HF_ENDPOINT") or None
-    hub_error: Exception | None = None
-    if not hub_offline():
-        try:
-            info = HfApi(endpoint=endpoint).model_info(model_id, files_metadata=True, timeout=20)
-            files = files_to_download(info.siblings or [])
-            sizes = {s.rfilename: getattr(s, "size", None) or 0 for s in info.siblings or []}
-            total = sum(sizes.get(name, 0) for name in files)
-            logger.info(
-                "Getting %s@%s from the model hub: %d files, %.0f MB (cached files are reused)",
-                model_id,
-                (info.sha or "")[:12],
-                len(files),
-                total / 1e6,
-            )
-            path = snapshot_download(
-                model_id,
-                revision=info.sha,
-                allow_patterns=files,
-                cache_dir=cache_dir,
-                endpoint=endpoint,
-            )
-            return Path(path), info.sha or Path(path).name
-        except GatedRepoError as exc:
-            raise ModelUnavailable(
-                f"{role.label} '{model_id}' is gated on the model hub and needs an access token. "
-                f"Download it once and point MediaSift at the folder. {role.without}"
-            ) from exc
-        except (RepositoryNotFoundError, RevisionNotFoundError) as exc:
-            raise ModelUnavailable(
-                f"{role.label} '{model_id}' does not exist on the model hub; check the name, or "
-                f"give a local folder. {role.without}"
-            ) from exc
-        except (
-            OSError,
-            ValueError,
-            HfHubHTTPError,
-            OfflineModeIsEnabled,
-            *transport_errors(),
-        ) as exc:
-            # No network, DNS, timeouts, proxies, 5xx, an interrupted download: try the cache.
-            hub_error = exc
-            logger.info("Model hub not usable for %s (%s); trying the cache", model_id, exc)
     try:
-        path = Path(snapshot_download(model_id, cache_dir=cache_dir, local_files_only=True))
-    except (LocalEntryNotFoundError, OSError, ValueError) as exc:
-        raise _unreachable(model_id, role) from (hub_error or exc)
-    if not any(p.name.endswith(WEIGHT_SUFFIXES) for p in path.iterdir()):
-        raise _unreachable(model_id, role) from hub_error
-    logger.info("Using cached %s (revision %s)", model_id, path.name[:12])
-    return path, path.name
+        result = fetch(model_id)
+    except Offline as exc:
+        raise _unreachable(model_id, role) from exc
+    except DownloadError as exc:
+        folder = cached_snapshot(model_id)
+        if folder is None:
+            raise ModelUnavailable(str(exc)) from exc  # it names the model
+        logger.info("Using cached %s (revision %s): %s", model_id, folder.name[:12], exc)
+        return folder, folder.name
+    logger.info("%s from the %s (revision %s)", model_id, result.source, result.revision[:12])
+    return result.folder, result.revision
 
 
 def transport_errors() -> tuple[type[Exception], ...]:

@@ -37,6 +37,31 @@ class ModelSpec:
     cpu_speed: str = "fast"  # "fast", "medium", "slow" on 2-4 cores, or "GPU only"
 
 
+@dataclass(frozen=True)
+class ModelRole:
+    """How messages name a role's model and the settings that choose it.
+
+    Every role's model can be missing (offline, never downloaded); its message names the model
+    and says how to get it, and the front end says once what still works without it.
+    """
+
+    label: str
+    option: str
+    env: str
+
+    def how_to_get(self, model_id: str) -> str:
+        """The sentence that tells the user how to have ``model_id`` here."""
+        return (
+            f"Get it with `mediasift models get {model_id}` while online, or point MediaSift "
+            f"at a local copy with {self.option} FOLDER or {self.env}."
+        )
+
+
+VISUAL_ROLE = ModelRole("Model", "--model", "MEDIASIFT_MODEL")
+TEXT_ROLE = ModelRole("Text model", "--text-model", "MEDIASIFT_TEXT_MODEL")
+SPEECH_ROLE = ModelRole("Speech model", "--speech-model", "MEDIASIFT_SPEECH_MODEL")
+
+
 DEFAULT_CPU_MODEL = "openai/clip-vit-base-patch32"
 DEFAULT_CUDA_MODEL = "Qwen/Qwen3-VL-Embedding-2B"
 

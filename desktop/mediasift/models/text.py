@@ -34,17 +34,10 @@ import torch
 
 from .device import choose_device
 from .encoder import ModelUnavailable, Space, l2_normalize
-from .loading import ModelRole, _first_line, resolve_model
-from .registry import DEFAULT_TEXT_DIM, DEFAULT_TEXT_MIN_SCORE, DEFAULT_TEXT_MODEL
+from .loading import _first_line, resolve_model
+from .registry import DEFAULT_TEXT_DIM, DEFAULT_TEXT_MIN_SCORE, DEFAULT_TEXT_MODEL, TEXT_ROLE
 
 logger = logging.getLogger(__name__)
-
-TEXT_ROLE = ModelRole(
-    label="Text model",
-    option="--text-model",
-    env="MEDIASIFT_TEXT_MODEL",
-    without="Words in documents, OCR text and transcripts still match exactly without it.",
-)
 
 MAX_CHUNKS = 64
 DOCUMENT_BATCH = 32
@@ -369,7 +362,7 @@ def load_text_encoder(name: str | None = None, device: str | None = None) -> Tex
     if not any((folder / f).is_file() for f in ("modules.json", "config.json")):
         raise ModelUnavailable(
             f"'{model_id}' is not a text model MediaSift can use (no config.json or "
-            f"modules.json); it needs a Sentence Transformers model. {TEXT_ROLE.without}"
+            "modules.json); it needs a Sentence Transformers model."
         )
     try:
         encoder = TextEncoder.load(folder, model_id, revision, device, DEFAULT_TEXT_MIN_SCORE)
@@ -377,14 +370,13 @@ def load_text_encoder(name: str | None = None, device: str | None = None) -> Tex
         raise
     except ImportError as exc:
         raise ModelUnavailable(
-            f"Text model '{model_id}' needs a library that is not installed ({exc}). "
-            f"{TEXT_ROLE.without}"
+            f"Text model '{model_id}' needs a library that is not installed ({exc})."
         ) from exc
     except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError) as exc:
         logger.exception("Loading text model %s from %s failed", model_id, folder)
         raise ModelUnavailable(
             f"Text model '{model_id}' could not be loaded: {_first_line(exc)}. "
-            f"The model files may be incomplete or of an unsupported kind. {TEXT_ROLE.without}"
+            "The model files may be incomplete or of an unsupported kind."
         ) from exc
     if model_id == DEFAULT_TEXT_MODEL and encoder.space.dim != DEFAULT_TEXT_DIM:
         logger.warning(

@@ -1,8 +1,9 @@
 """The speech model as the SPEECH stage uses it: loaded with the first recording that needs it
-(a library without clips or recordings never pays for it), and, when it cannot be loaded,
-said once and then skipped, so everything else goes on without transcripts. A watching
-indexer lets it go after ``idle_after`` seconds without a recording (CTranslate2 frees its
-weights, which are then handed back to the system), and the next recording loads it again."""
+(a library without clips or recordings never pays for it), and, when it cannot be loaded, kept
+in ``error`` for the front ends to say once and then skipped, so everything else goes on without
+transcripts. A watching indexer lets it go after ``idle_after`` seconds without a recording
+(CTranslate2 frees its weights, which are then handed back to the system), and the next
+recording loads it again."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ class Speech:
                     self._transcriber = Transcriber(self.model, self.device, threads=self.threads)
                 except SpeechModelUnavailable as exc:
                     self.error = str(exc)
-                    log.warning("Recordings and clips will not be transcribed: %s", exc)
+                    log.info("Recordings and clips will not be transcribed: %s", exc)
                     raise
                 log.info("Speech model %s loaded on %s", self.model, self.device)
             self._users += use

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 if [ "${MEDIASIFT_TORCH:-cpu}" = cuda ]; then
-  "${pip[@]}" "torch>=2.4,<=2.14.1"
+  # torchvision: transformers builds Qwen3-VL's processor (the GPU default model) only with it.
+  "${pip[@]}" "torch>=2.4,<=2.14.1" torchvision
 elif [ -n "${TORCH_INDEX_URL:-}" ]; then
   "${pip[@]}" torch --index-url "$TORCH_INDEX_URL"
 else

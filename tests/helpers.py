@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
+
+#: Qwen3-VL models load only where torchvision is installed (transformers builds their processor
+#: with its video part); .ci/run runs their tests again in an environment that has it.
+needs_torchvision = pytest.mark.skipif(
+    find_spec("torchvision") is None,
+    reason="Qwen3-VL needs torchvision; packaging/vlm-test-env.sh makes an environment with it",
+)
 
 
 def write_image(path: Path, seed: int, size=(96, 72), fmt: str | None = None, **save) -> Path:

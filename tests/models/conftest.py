@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from mediasift.models.random_qwen import (
+    save_random_qwen3_vl_embedder,
+    save_random_qwen3_vl_reranker,
+)
 from mediasift.models.random_weights import save_random_st_clip
 
 QUERY_PROMPT = "query: "
@@ -40,3 +44,15 @@ def vlm_encoder(tiny_st_dir: Path):
     from mediasift.models import load_encoder
 
     return load_encoder(str(tiny_st_dir), device="cpu")
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random Qwen3-VL-Embedding folder, laid out as the hub's (made without torchvision)."""
+    return save_random_qwen3_vl_embedder(tmp_path_factory.mktemp("tiny-qwen3-vl"))
+
+
+@pytest.fixture(scope="session")
+def tiny_reranker_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random Qwen3-VL-Reranker folder, laid out as the hub's."""
+    return save_random_qwen3_vl_reranker(tmp_path_factory.mktemp("tiny-qwen3-vl-reranker"))

@@ -110,15 +110,43 @@ def _dupes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gpu(args: argparse.Namespace) -> int:
+    import torch
+
+    if not torch.cuda.is_available():
+        print(
+            "mediasift: bench gpu needs a CUDA GPU and none is here (or this torch is a CPU "
+            "build): nothing was measured.",
+            file=sys.stderr,
+        )
+        return 2
+    from mediasift.bench.gpu import bench_gpu
+
+    figures = bench_gpu(
+        args.model, args.reranker, args.images, args.batch_size, args.queries, args.rerank_top
+    )
+    _report(args, figures)
+    return 0
+
+
+def _switch(args: argparse.Namespace) -> int:
+    from mediasift.bench.switch import bench_switch
+
+    figures = bench_switch(args.files, args.model)
+    _report(args, figures)
+    wrong = figures["wrong_space_answers"] + figures["look_results_off_space"]
+    return 1 if wrong else 0
+
+
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="measure indexing and query speed")
     bsub = bench.add_subparsers(dest="bench", required=True)
 
-    def bench_command(name: str, text: str, run) -> argparse.ArgumentParser:
+    def bench_command(
+        name: str, text: str, run, made_here: str = "a random CLIP ViT-B/32"
+    ) -> argparse.ArgumentParser:
         sub = bsub.add_parser(name, help=text)
-        sub.add_argument(
-            "--model", help="model folder or hub id (default: a random CLIP ViT-B/32 made here)"
-        )
+        sub.add_argument("--model", help=f"model folder or hub id (default: {made_here} made here)")
         sub.add_argument("--json", action="store_true", help="print the figures as JSON")
         sub.set_defaults(run=run)
         return sub
@@ -183,6 +211,22 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     dupes.add_argument("--lookalikes", type=int, default=50, help="pairs of look-alikes")
     dupes.add_argument("--scale", type=int, default=100_000, help="pictures grouped for time")
     dupes.add_argument("--plan-files", type=int, default=1000, help="files in the plan undone")
+    switch = bench_command(
+        "switch", "search latency while a new visual model's space is built; wrong answers",
+        _switch, made_here="a tiny random CLIP",
+    )  # fmt: skip
+    switch.add_argument("--files", type=int, default=10_000)
     retrieval.add_argument("--screenshots", type=int, default=120)
     retrieval.add_argument("--distractors", type=int, default=200)
     retrieval.add_argument("--keep", type=Path, help="build the set and library in this folder")
+    gpu = bench_command(
+        "gpu",
+        "Qwen3-VL on CUDA: pictures/s, video frames/s, query and rerank latency, peak memory",
+        _gpu,
+        made_here="a random Qwen3-VL-Embedding-2B",
+    )
+    gpu.add_argument("--reranker", help="reranker folder or hub id (default: a random 2B one)")
+    gpu.add_argument("--images", type=int, default=64, help="pictures, and video frames, timed")
+    gpu.add_argument("--batch-size", type=int, default=16)
+    gpu.add_argument("--queries", type=int, default=50, help="typed queries timed one by one")
+    gpu.add_argument("--rerank-top", type=int, default=20, help="results reranked per query")

@@ -31,8 +31,8 @@ _BOS, _EOS = "<|startoftext|>", "<|endoftext|>"
 _MERGES = ("t h", "th e</w>", "a n", "i n", "o n</w>", "e r", "c a", "ca t</w>")
 
 
-def _byte_alphabet() -> list[str]:
-    """The 256 printable stand-ins GPT-2/CLIP byte-level BPE uses for raw bytes."""
+def byte_alphabet() -> list[str]:
+    """The 256 printable stand-ins byte-level BPE (GPT-2, CLIP, Qwen) uses for raw bytes."""
     keep = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1)]
     keep += list(range(ord("®"), ord("ÿ") + 1))
     codes = keep[:]
@@ -47,7 +47,7 @@ def _byte_alphabet() -> list[str]:
 
 def build_clip_tokenizer(work_dir: Path) -> CLIPTokenizer:
     """A byte-level BPE CLIP tokenizer with a tiny vocabulary (every byte, a few merges)."""
-    alphabet = _byte_alphabet()
+    alphabet = byte_alphabet()
     vocab: dict[str, int] = {}
     for token in [*alphabet, *(ch + "</w>" for ch in alphabet)]:
         vocab[token] = len(vocab)

@@ -3,6 +3,8 @@
 Sentence Transformers (>= 5.4) loads such a model with a plain ``SentenceTransformer(folder)``
 and accepts decoded PIL images in ``encode``. Images are always passed decoded: a path string
 with an extension it does not know, or a missing file, is silently embedded as *text*.
+Video frames arrive as pictures too (PyAV decodes one per scene), so the model's own video
+input is never used; transformers still needs torchvision to build Qwen3-VL's processor.
 """
 
 from __future__ import annotations
@@ -63,14 +65,21 @@ class VlmEncoder:
         min_score: float = 0.3,
         max_side: int = DEFAULT_MAX_SIDE,
     ) -> VlmEncoder:
-        """Load a Sentence Transformers model folder; bf16 on CUDA, fp32 elsewhere."""
-        from .st import open_sentence_transformer
+        """Load a Sentence Transformers model folder; bf16 on CUDA, fp32 elsewhere.
+
+        Raises :class:`ModelUnavailable` when a library the model needs is missing (Qwen3-VL's
+        processor needs torchvision).
+        """
+        from .st import missing_library, open_sentence_transformer
 
         model_kwargs: dict[str, Any] = {}
         if device.startswith("cuda"):
             model_kwargs["dtype"] = torch.bfloat16
         logger.info("Loading Sentence Transformers model %s on %s", model_id, device)
-        model, dim = open_sentence_transformer(folder, device, **model_kwargs)
+        try:
+            model, dim = open_sentence_transformer(folder, device, **model_kwargs)
+        except ImportError as exc:
+            raise missing_library("Model", model_id, exc) from exc
         space = Space(model_id=model_id, revision=revision, dim=int(dim))
         encoder = cls(model, space, min_score, max_side)
         logger.info(

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -28,8 +29,9 @@ from mediasift.app.window import HINT, MainWindow
 from mediasift.config import Settings
 from mediasift.desktop_entry import autostart_path
 from mediasift.ipc import ask
-from mediasift.library import Library
+from mediasift.library import Library, RerankUnavailable
 from mediasift.models.random_weights import save_random_clip
+from mediasift.search.rerank import RERANK_TOP, reorder
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +124,68 @@ def test_an_answer_overtaken_by_a_newer_query_never_shows(qtbot, window, monkeyp
     slow, newest = arrived
     assert slow < newest and shown == [newest]  # the slow answer arrived and was dropped
     assert _paths(window)[0] == "invoice.png"
+
+
+def _ask(qtbot, window, text: str) -> None:
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        window.field.setText(text)  # one query (typing asks one per key)
+
+
+def test_the_second_pass_reorders_the_grid_in_place_keeping_the_chosen_file(
+    qtbot, window, monkeypatch
+):
+    asked, release = [], threading.Event()
+
+    def rerank(self, text, response, top=RERANK_TOP, alone=True):  # reverses the order
+        assert not alone  # the window never loads a reranker: the indexer does
+        asked.append(text)
+        release.wait(30)
+        scores = {r.path: i / 10 for i, r in enumerate(response.results[:top])}
+        return reorder(response, scores, top, "a fake reranker")
+
+    monkeypatch.setattr(Library, "rerank", rerank)
+    shown = []
+    window.reranked.connect(shown.append)
+    _ask(qtbot, window, "invoice")  # its second pass waits; the user types on meanwhile
+    qtbot.waitUntil(lambda: asked == ["invoice"])
+    _ask(qtbot, window, "files")  # every file
+    first = _paths(window)
+    window.view.setCurrentIndex(window.model.index(1))
+    with qtbot.waitSignal(window.reranked, timeout=10_000):
+        release.set()
+    assert asked == ["invoice", "files"] and shown == [window.number]  # "invoice"'s dropped
+    assert _paths(window) == first[::-1]
+    assert Path(window.view.currentIndex().data(RESULT_ROLE).path).name == first[1]
+    assert [r.rerank for r in window.model.results][:2] == [0.5, 0.4]
+    with qtbot.waitSignal(window.searched, timeout=60_000):
+        window._search_again()  # the indexer wrote: the same query asked again
+    assert _paths(window) == first[::-1] and len(asked) == 2  # the order it had, at once
+
+
+def test_without_a_reranker_the_window_keeps_the_first_pass_and_stops_asking(
+    qtbot, window, monkeypatch
+):
+    asked = []
+    real = Library.rerank
+
+    def rerank(self, text, *args, **kwargs):
+        asked.append(text)
+        if text == "invoice":
+            return real(self, text, *args, **kwargs)  # no indexer runs now: asked again later
+        raise RerankUnavailable("Reranking is off on cpu")  # the indexer's answer on a CPU
+
+    monkeypatch.setattr(Library, "rerank", rerank)
+    window.reranked.connect(lambda number: pytest.fail("reranked without a reranker"))
+    _ask(qtbot, window, "invoice")
+    qtbot.waitUntil(lambda: asked == ["invoice"])
+    with qtbot.waitSignal(window.reranking.unavailable, timeout=10_000):
+        _ask(qtbot, window, "files")
+    first = _paths(window)
+    _ask(qtbot, window, "photo")
+    assert asked == ["invoice", "files"]  # not asked again until the settings change
+    assert "Not reranked" not in window.status.text()  # the default: said nowhere
+    _ask(qtbot, window, "files")
+    assert _paths(window) == first  # the first pass, as it was
 
 
 def test_kind_chips_date_and_order_narrow_and_sort_the_results(qtbot, window):

@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", help="hub id or local folder of the visual embedding model")
     parser.add_argument("--text-model", help="hub id or local folder of the text embedding model")
     parser.add_argument("--speech-model", help="hub id or local folder of the speech model")
+    parser.add_argument(
+        "--reranker", help='hub id or local folder of the reranker, or "off" (default: on a GPU)'
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -89,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("query")
     _add_search_options(search)
+    search.add_argument(
+        "--rerank",
+        action="store_true",
+        help="reorder the first results with the reranker (by the running indexer if any)",
+    )
 
     similar = sub.add_parser("similar", help="find files that look like FILE")
     similar.add_argument("file")
@@ -434,13 +442,27 @@ def _search(settings: Settings, args) -> int:
     reply = ask(data_dir(), {**request, "models": settings.models()})  # None: none answered
     if reply is not None and "error" in reply:
         raise LibraryError(reply["error"])
-    if reply is not None:
-        response = Response.from_dict(reply["response"])
-    else:
+    response = None if reply is None else Response.from_dict(reply["response"])
+    rerank = getattr(args, "rerank", False)  # search only
+    if response is None or rerank:
         with Library(settings=settings) as lib:
-            response = lib.run(request)
+            if response is None:
+                response = lib.run(request)
+            if rerank:
+                response = _reranked(lib, args.query, response)
     _print_response(response, args.json)
     return 0
+
+
+def _reranked(lib: Library, query: str, response: Response) -> Response:
+    """The second pass (Library.rerank); without a reranker, the first pass and why."""
+    from mediasift.library import LibraryError
+
+    try:
+        return lib.rerank(query, response)
+    except LibraryError as exc:
+        print(f"Not reranked: {exc}", file=sys.stderr)
+        return response
 
 
 def _run(lib: Library, args) -> int:
@@ -522,6 +544,8 @@ def main(argv: list[str] | None = None) -> int:
         settings.text_model = args.text_model
     if args.speech_model:
         settings.speech_model = args.speech_model
+    if args.reranker:
+        settings.reranker = args.reranker
     if args.command in ("models", "eval"):
         return args.run(args, settings)
     if args.command in ("search", "similar") and settings.threads is None:

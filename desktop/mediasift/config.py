@@ -24,6 +24,7 @@ HOME_ENV = "MEDIASIFT_HOME"
 MODEL_ENV = "MEDIASIFT_MODEL"
 TEXT_MODEL_ENV = "MEDIASIFT_TEXT_MODEL"
 SPEECH_MODEL_ENV = "MEDIASIFT_SPEECH_MODEL"
+RERANKER_ENV = "MEDIASIFT_RERANKER"
 CACHE_ENV = "MEDIASIFT_CACHE"
 
 
@@ -84,6 +85,10 @@ class Settings:
     transcribe: bool = True
     #: The speech model (faster-whisper): a hub id or a local folder; None picks by device.
     speech_model: str | None = None
+    #: The reranker that reorders the top of a search once it is shown: a hub id or a local
+    #: folder, "off", or None for the default (Qwen3-VL-Reranker where the Qwen3-VL embedder
+    #: runs on CUDA; none on the CPU, where it takes seconds).
+    reranker: str | None = None
     #: Keep indexing after the window closes, and start the indexer at login.
     background: bool = False
     #: Pages or slides read from one document; the rest is skipped with a notice.
@@ -102,7 +107,8 @@ class Settings:
     def models(self) -> dict:
         """What makes two processes answer a search alike: a running indexer answers another
         process's search only when these match (see mediasift.ipc)."""
-        return {"model": self.model, "text_model": self.text_model, "min_score": self.min_score}
+        return {"model": self.model, "text_model": self.text_model, "min_score": self.min_score,
+                "reranker": self.reranker}  # fmt: skip
 
     def save(self, path: Path | None = None) -> Path:
         """Write the settings that differ from the defaults, as TOML, atomically."""
@@ -137,4 +143,6 @@ class Settings:
             settings.text_model = os.environ[TEXT_MODEL_ENV]
         if os.environ.get(SPEECH_MODEL_ENV):
             settings.speech_model = os.environ[SPEECH_MODEL_ENV]
+        if os.environ.get(RERANKER_ENV):
+            settings.reranker = os.environ[RERANKER_ENV]
         return settings

@@ -27,6 +27,7 @@ from mediasift.search.engine import (
     search,
 )
 from mediasift.search.query import QueryError, parse_query
+from mediasift.search.rerank import RERANK_TOP
 from mediasift.writer_lock import LibraryLocked, WriterLock
 
 if TYPE_CHECKING:  # the pipeline, decoders and models load only in the commands that use them
@@ -39,7 +40,8 @@ if TYPE_CHECKING:  # the pipeline, decoders and models load only in the commands
     from mediasift.media.ocr import OcrEngine
     from mediasift.models.encoder import Encoder, Space
     from mediasift.models.host import ModelHost
-    from mediasift.models.remote import RemoteOcr, RemoteTextEncoder
+    from mediasift.models.remote import RemoteOcr, RemoteReranker, RemoteTextEncoder
+    from mediasift.models.rerank import Reranker
     from mediasift.models.text import TextEncoder
     from mediasift.models.towers import QueryTower
     from mediasift.pipeline.engine import Pipeline
@@ -86,6 +88,16 @@ class LibraryError(Exception):
 HAND_OVER_TIMEOUT_S = 600.0
 
 
+class RerankUnavailable(LibraryError):
+    """No reranker here (the CPU's default, reranking turned off, a model that cannot load):
+    asking again with the same settings gets the same answer."""
+
+
+#: Seconds a rerank handed to the running indexer may take: the first one loads the reranker
+#: (a 2B model: tens of seconds from disk).
+RERANK_TIMEOUT_S = 120.0
+
+
 class IndexerRunning(LibraryError):
     """Another process indexes this library (one writer at a time: mediasift.writer_lock)."""
 
@@ -120,6 +132,7 @@ class Library:
         #: The model process of a watching library (models.host); None: models load here.
         self._host: ModelHost | None = None
         self._speech: Speech | None = None
+        self._reranker: Reranker | RemoteReranker | None = None
         self._space_id: int | None = None
         self._text_space_id: int | None = None
         self._indexes: dict[int, VectorIndex] = {}  # of the spaces opened so far
@@ -127,6 +140,7 @@ class Library:
         self._seen_version = self.catalog.data_version()
         self.model_error: str | None = None
         self.text_model_error: str | None = None
+        self.reranker_error: str | None = None
 
     def close(self) -> None:
         self.catalog.close()
@@ -335,17 +349,42 @@ class Library:
             from mediasift.models.registry import default_speech_model
             from mediasift.pipeline.speech import Speech
 
-            if self._host is not None:  # the indexer asks its model process: no torch here
-                device = self._host.describe("device")["device"]
-            else:
-                from mediasift.models.device import choose_device
-
-                device = choose_device(self.settings.device)
+            device = self._device()
             model = self.settings.speech_model or default_speech_model(device)
             idle = self.settings.release_after if self._host is not None else None
             self._speech = Speech(model, "cuda" if device.startswith("cuda") else "cpu",
                                   self.settings.threads or 0, idle)  # fmt: skip
         return self._speech
+
+    def _device(self) -> str:
+        """Where the models run: asked of the model process when watching (no torch here)."""
+        if self._host is not None:
+            return self._host.describe("device")["device"]
+        from mediasift.models.device import choose_device
+
+        return choose_device(self.settings.device)
+
+    def reranker(self) -> Reranker | RemoteReranker | None:
+        """The reranker, loaded once on first need (in the model process when watching); None,
+        with ``reranker_error`` saying why, when there is none (the CPU's default)."""
+        if self._reranker is None and self.reranker_error is None:
+            from mediasift.models.encoder import ModelUnavailable
+            from mediasift.models.registry import chosen_reranker
+
+            try:
+                name = chosen_reranker(self.settings.reranker, self._device, self.settings.model)
+                if self._host is not None:
+                    from mediasift.models.remote import RemoteReranker
+
+                    self._reranker = RemoteReranker(self._host)
+                else:
+                    from mediasift.models.rerank import Reranker
+
+                    self._limit_threads()
+                    self._reranker = Reranker.load(name, self.settings.device)
+            except ModelUnavailable as exc:
+                self.reranker_error = str(exc)
+        return self._reranker
 
     def _space_index(self, space, role: str) -> tuple[int, VectorIndex]:
         space_id = self.catalog.ensure_space(space.model_id, space.revision, space.dim, role)
@@ -451,10 +490,11 @@ class Library:
             self._host.close()
         config = HostConfig(self.settings.model, self.settings.text_model, self.settings.device,
                             self.settings.threads, OCR_MAX_LINES,
-                            logging.getLogger().getEffectiveLevel())  # fmt: skip
+                            logging.getLogger().getEffectiveLevel(),
+                            self.settings.reranker)  # fmt: skip
         self._host = ModelHost(config, self.settings.release_after)
-        self._encoder = self._text_encoder = self._ocr = self._speech = None
-        self.model_error = self.text_model_error = None
+        self._encoder = self._text_encoder = self._ocr = self._speech = self._reranker = None
+        self.model_error = self.text_model_error = self.reranker_error = None
         self._towers.clear()
 
     def _claim(self, what: str) -> WriterLock:
@@ -538,14 +578,67 @@ class Library:
         return response
 
     def run(self, request: dict) -> Response:
-        """A search or similar request as :mod:`mediasift.ipc` carries it: the CLI runs it here
-        when no indexer answers it, and the indexer runs it for the CLI (mediasift.serving)."""
+        """A search, similar or rerank request as :mod:`mediasift.ipc` carries it: the CLI runs
+        it here when no indexer answers it, and the indexer runs it for the CLI and the window
+        (mediasift.serving)."""
+        if request["op"] == "rerank":
+            response = Response.from_dict(request["response"])
+            return self.rerank_here(request["query"], response, request["top"])
         filters = Filters.from_dict(request["filters"])
         if request["op"] == "similar":
             return self.similar(request["file"], request["n"], filters)
         if request["op"] == "search":
             return self.search(request["query"], request["n"], filters, cwd=request["cwd"])
         raise KeyError(request["op"])
+
+    def rerank(
+        self, text: str, response: Response, top: int = RERANK_TOP, alone: bool = True
+    ) -> Response:
+        """The second pass of a search for ``text``: ``response`` with its first ``top``
+        results reordered by the reranker (search.rerank). The running indexer does it in its
+        model process when there is one; else this process, unless ``alone`` is False (the
+        window, which loads no model). RerankUnavailable when there is no reranker (the
+        CPU's default); LibraryError when nothing could rerank now."""
+        if self._host is None:
+            from mediasift.ipc import ask
+
+            request = {"op": "rerank", "query": text, "top": top, "response": response.as_dict(),
+                       "models": self.settings.models()}  # fmt: skip
+            reply = ask(self.home, request, timeout=RERANK_TIMEOUT_S)
+            if reply is not None:
+                if "unavailable" in reply:
+                    raise RerankUnavailable(reply["unavailable"])
+                if "error" in reply:
+                    raise LibraryError(reply["error"])
+                return Response.from_dict(reply["response"])
+            if not alone:
+                raise LibraryError("Reranking is done by the indexer, and none answers now.")
+        return self.rerank_here(text, response, top)
+
+    def rerank_here(self, text: str, response: Response, top: int = RERANK_TOP) -> Response:
+        """``rerank`` by this process's reranker (in its model process when watching)."""
+        from mediasift.models.encoder import ModelUnavailable
+        from mediasift.search.rerank import candidates, reorder
+
+        reranker = self.reranker()
+        if reranker is None:
+            raise RerankUnavailable(self.reranker_error)
+        try:
+            wanted = parse_query(text).text  # the words, without kind:, after: and the like
+        except QueryError as exc:
+            raise LibraryError(str(exc)) from exc
+        head = response.results[:top]
+        if not wanted or not head:
+            return response
+        started = time.monotonic()
+        try:
+            scores = reranker.rerank(wanted, candidates(self.catalog, head))
+        except (ModelUnavailable, RuntimeError) as exc:  # its process ended, out of memory
+            log.warning("Reranking %r failed: %s", wanted, exc)
+            raise LibraryError(f"Reranking failed: {exc}") from exc
+        log.info("Reranked %d results in %.2f s", len(head), time.monotonic() - started)
+        by_path = dict(zip((result.path for result in head), scores.tolist(), strict=True))
+        return reorder(response, by_path, top, reranker.model_id)
 
     def similar(self, path: str | Path, n: int = 20, filters: Filters = NO_FILTERS) -> Response:
         """Files that look like ``path``, an indexed file or any image on disk."""

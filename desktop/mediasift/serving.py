@@ -2,7 +2,8 @@
 from the window and the CLI, answered by the watching library.
 
 - ``search`` and ``similar``: answered only with the asker's own models and settings, so the
-  answer is the one the asker would have computed;
+  answer is the one the asker would have computed; ``rerank`` too (a search's second pass, by
+  the reranker in the model process, loaded on the first one: the window loads no model);
 - ``index`` (folders handed over), ``remove`` (folders forgotten), ``retry`` (failed files read
   again), ``pause``, ``resume``, and for a window that did not start this indexer
   ``progress`` and ``stop`` (to restart it with new settings): the indexer's business,
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mediasift.dedup import PlanRefused
-from mediasift.library import HAND_OVER_TIMEOUT_S, LibraryError
+from mediasift.library import HAND_OVER_TIMEOUT_S, LibraryError, RerankUnavailable
 
 if TYPE_CHECKING:
     from mediasift.library import Library
@@ -38,7 +39,8 @@ class Requests:
     def answer(self, request: dict) -> dict:
         """The reply to one request, as :mod:`mediasift.ipc` sends it back."""
         op = request.get("op")
-        if op in ("search", "similar") and request.get("models") != self.library.settings.models():
+        asks_models = op in ("search", "similar", "rerank")
+        if asks_models and request.get("models") != self.library.settings.models():
             return {"declined": "the indexer runs with other models or settings"}
         try:
             if op == "index":
@@ -67,6 +69,8 @@ class Requests:
             return {"response": self.library.run(request).as_dict()}
         except PlanRefused as exc:
             return {"refused": str(exc)}
+        except RerankUnavailable as exc:
+            return {"unavailable": str(exc)}
         except LibraryError as exc:
             return {"error": str(exc)}
         except (KeyError, TypeError, ValueError) as exc:

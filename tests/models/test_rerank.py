@@ -13,7 +13,8 @@ from PIL import Image
 
 from mediasift.models import ModelUnavailable
 from mediasift.models.random_qwen import RERANK_INSTRUCTION
-from mediasift.models.rerank import DEFAULT_CUDA_RERANKER, Reranker, default_reranker
+from mediasift.models.registry import DEFAULT_CUDA_RERANKER, default_reranker
+from mediasift.models.rerank import Reranker
 
 QUERY = "a red kite over the beach"
 
@@ -39,8 +40,12 @@ def _rendered(reranker: Reranker, candidate, prompt: str | None = None) -> str:
 def test_off_on_the_cpu_unless_chosen():
     assert default_reranker("cpu") is None
     assert default_reranker("cuda:0") == DEFAULT_CUDA_RERANKER
+    assert default_reranker("cuda", "openai/clip-vit-base-patch32") is None  # no VLM there
+    assert default_reranker("cuda", "Qwen/Qwen3-VL-Embedding-2B") == DEFAULT_CUDA_RERANKER
     with pytest.raises(ModelUnavailable, match="Reranking is off on cpu"):
         Reranker.load(None, device="cpu")
+    with pytest.raises(ModelUnavailable, match="Reranking is turned off"):
+        Reranker.load("off", device="cpu")
 
 
 def test_a_missing_folder_is_reported(tmp_path):

@@ -95,8 +95,15 @@ class PreferencesDialog(QDialog):
         self.speech_model = QLineEdit(
             settings.speech_model or "", placeholderText="Whisper, sized for this computer"
         )
+        self.reranker = QLineEdit(
+            settings.reranker or "", placeholderText="with the Qwen3-VL model on a GPU; or off"
+        )
         for field in (self.model, self.text_model, self.speech_model):
             field.setToolTip("A model id on the Hugging Face hub, or a local folder")
+        self.reranker.setToolTip(
+            "Reorders the first results once shown: a model id on the Hugging Face hub, a "
+            'local folder, or "off"'
+        )
         form = QFormLayout()
         form.addRow(self.ocr)
         form.addRow(self.transcribe)
@@ -106,6 +113,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Visual model", self.model)
         form.addRow("Text model", self.text_model)
         form.addRow("Speech model", self.speech_model)
+        form.addRow("Reranker", self.reranker)
         indexing_tab = QWidget()
         indexing_tab.setLayout(form)
 
@@ -190,6 +198,7 @@ class PreferencesDialog(QDialog):
             text_model=self.text_model.text().strip() or None,
             transcribe=self.transcribe.isChecked(),
             speech_model=self.speech_model.text().strip() or None,
+            reranker=self.reranker.text().strip() or None,
             protected=[self.protected.item(row).text() for row in range(self.protected.count())],
             keeper_rules=self.keeper_rules() or list(Settings().keeper_rules),
         )

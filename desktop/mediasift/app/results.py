@@ -133,6 +133,24 @@ class ResultsModel(QAbstractListModel):
         self.endInsertRows()
         return True
 
+    def reorder(self, results: list[Result]) -> bool:
+        """Take ``results`` in place when they are the ones shown in another order (reranked):
+        the chosen tile stays chosen where it moves, and the tiles keep their thumbnails.
+        False when they are not."""
+        rows = {result.path: row for row, result in enumerate(self.results)}
+        if len(results) != len(rows) or rows.keys() != {result.path for result in results}:
+            return False
+        moved = {rows[result.path]: row for row, result in enumerate(results)}  # old -> new
+        self.layoutAboutToBeChanged.emit()
+        before = self.persistentIndexList()
+        self.changePersistentIndexList(before, [self.index(moved[i.row()]) for i in before])
+        self.results = results
+        self._pixmaps = OrderedDict((moved[row], pixmap) for row, pixmap in self._pixmaps.items())
+        self._generation += 1  # thumbnails on their way name old rows: asked again if painted
+        self._asked = set(self._pixmaps)
+        self.layoutChanged.emit()
+        return True
+
     def show(self, results: list[Result]) -> None:
         self.beginResetModel()
         self.results = results

@@ -6,6 +6,9 @@ is not the newest, so a slow search overtaken by a newer one never shows.
 
 The worker's :class:`~mediasift.library.Library` only reads: its query towers need no torch,
 and before each search it catches its vector indexes up with what the indexer committed.
+
+The second pass of an answer shown (reranking) is asked of the running indexer from a thread
+of its own, newest first too: the first one loads a 2B model, and no search waits for it.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from mediasift.library import Library, LibraryError
-from mediasift.search.engine import NO_FILTERS, Filters
+from mediasift.library import Library, LibraryError, RerankUnavailable
+from mediasift.search.engine import NO_FILTERS, Filters, Response
 
 log = logging.getLogger(__name__)
 
@@ -103,3 +106,76 @@ class SearchWorker(QObject):
             self._library.close()
             self._library = None
             self._folders = None  # the next library reads them afresh
+
+
+@dataclass(frozen=True)
+class Rerank:
+    """The second pass of the answer to query ``number`` (Library.rerank)."""
+
+    number: int
+    text: str
+    response: Response
+
+
+class RerankWorker(QObject):
+    """Reranks answers on a daemon thread (closing the window never waits for a reranker
+    loading); ``ask`` may be called from the GUI thread at any time. Once told there is no
+    reranker (the CPU's default) it asks no more, until the settings change."""
+
+    reranked = Signal(int, object)  # query number, Response
+    unavailable = Signal(str)  # why there is no reranker
+
+    def __init__(self, open_library: Callable[[], Library]) -> None:
+        super().__init__()
+        self._open_library = open_library
+        self._waiting: Rerank | None = None
+        self._stale = self._refused = self._closed = False
+        self._changed = threading.Condition()
+        threading.Thread(target=self._serve, name="rerank", daemon=True).start()
+
+    def ask(self, rerank: Rerank) -> None:
+        with self._changed:
+            if not self._refused:
+                self._waiting = rerank
+                self._changed.notify()
+
+    def reopen(self, open_library: Callable[[], Library]) -> None:
+        """Use a library opened this way from the next rerank on (settings changed)."""
+        with self._changed:
+            self._open_library = open_library
+            self._stale, self._refused = True, False
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+
+    def _serve(self) -> None:
+        library: Library | None = None
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._waiting is not None or self._closed)
+                rerank, self._waiting = self._waiting, None
+                stale, self._stale = self._stale, False
+                opener = self._open_library
+            if library is not None and (stale or self._closed):
+                library.close()
+                library = None
+            if self._closed:
+                return
+            try:
+                library = library or opener()
+                response = library.rerank(rerank.text, rerank.response, alone=False)
+            except RerankUnavailable as exc:
+                with self._changed:
+                    self._refused = not self._stale  # else asked again with new settings
+                self.unavailable.emit(str(exc))
+                continue
+            except LibraryError as exc:  # no indexer now, or it ended: the first pass stays
+                log.info("Not reranked: %s", exc)
+                continue
+            except Exception:  # the window must outlive any bug in one rerank
+                log.exception("Reranking %r failed", rerank.text)
+                continue
+            if response.reranker is not None:
+                self.reranked.emit(rerank.number, response)

@@ -7,6 +7,7 @@ thread pool, indexing in its own process. Typing asks for a search on every keys
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -35,15 +36,16 @@ from mediasift.desktop_entry import set_autostart
 from mediasift.index.spaces import wanted_names
 from mediasift.library import Library, LibraryError
 from mediasift.media.kinds import IMAGE_SUFFIXES
-from mediasift.models.registry import DEFAULT_TEXT_MODEL
-from mediasift.search.engine import Filters
+from mediasift.models.registry import DEFAULT_TEXT_MODEL, reranking_off
+from mediasift.search.engine import Filters, Response
+from mediasift.search.rerank import RERANK_TOP, reorder
 
 from .failures import SHOWN, FailuresDialog
 from .indexer import IndexerProcess
 from .preferences import PreferencesDialog
 from .preview import PreviewPane, open_result, reveal
 from .results import RESULT_ROLE, TILE, ImageLoader, ResultsModel
-from .searching import PAGE, Query, SearchWorker
+from .searching import PAGE, Query, Rerank, RerankWorker, SearchWorker
 from .welcome import Welcome
 
 HINT = (
@@ -64,16 +66,23 @@ MORE = 200
 #: After the indexer writes, the current query runs again this much later (a burst of
 #: writes becomes one refresh).
 REFRESH_MS = 300
+#: How long the GUI thread may wait for the GIL held by another thread (CPython's default: 5 ms).
+GIL_HANDOVER_S = 0.001
 #: The model behind each vector signal, in the words of the settings dialog.
 SIGNAL_MODELS = {"look": "visual", "meaning": "text"}
 
 
 class MainWindow(QMainWindow):
     searched = Signal(int)  # a query number whose answer is now on screen (tests, benchmarks)
+    reranked = Signal(int)  # a query number whose reranked answer is now on screen
 
     def __init__(self, home: Path, settings: Settings, start_indexer: bool = True) -> None:
         super().__init__()
         self.home, self.settings = home, settings
+        # Painting calls Python (the model's data()) many times, each taking the GIL back from
+        # the search and thumbnail threads: at the default 5 ms hand-over a repaint during an
+        # indexer's burst queued for tens of ms; at 1 ms the GUI thread waits a fifth as long.
+        sys.setswitchinterval(GIL_HANDOVER_S)
         self.setWindowTitle("MediaSift")
         screen = QApplication.primaryScreen().availableSize()
         self.resize(min(1180, screen.width()), min(760, screen.height()))  # fits 1024x640
@@ -82,6 +91,10 @@ class MainWindow(QMainWindow):
         self.number = 0  # of the newest query; answers to older ones are dropped
         self._last: Query | None = None  # the newest query asked
         self._complete = True  # the last answer held every result there is
+        #: The reranker's scores by path for the query text ``_scored``, and the reranker: an
+        #: answer to that text again (a refresh, more results) keeps their order at once.
+        self._scores: dict[str, float] = {}
+        self._scored: tuple[str, str] | None = None
         self.page, self.more = PAGE, MORE  # results asked first, and added at the grid's end
         self.loader = ImageLoader()
         self.model = ResultsModel(self.loader, self)
@@ -242,6 +255,9 @@ class MainWindow(QMainWindow):
         self.worker.folders.connect(self._set_folders)
         self.search_thread.finished.connect(self.worker.close)
         self.search_thread.start()
+        self.reranking = RerankWorker(lambda: Library(self.home, self.settings))
+        self.reranking.reranked.connect(self._reranked)
+        self.reranking.unavailable.connect(self._no_reranker)
 
     # --- searching -----------------------------------------------------------------------
 
@@ -284,17 +300,61 @@ class MainWindow(QMainWindow):
         if self.model.rowCount() >= last.limit:  # the page asked for has arrived
             self._ask_again(limit=last.limit + self.more)
 
-    def _answered(self, number: int, response) -> None:
+    def _answered(self, number: int, response: Response) -> None:
         if number != self.number:
             return  # overtaken by a newer query while it ran
+        known = self._known_order(response)
+        self._show(known or response)
+        if known is None and self._reranks(response):
+            self.reranking.ask(Rerank(number, self._last.text, response))
+        self.searched.emit(number)
+
+    def _reranks(self, response: Response) -> bool:
+        """Whether to ask the second pass: a typed query's answer in best-match order, unless
+        reranking is turned off (Library.rerank says when there is no reranker)."""
+        typed = self._last.like is None and bool(self._last.text.strip())
+        best_first = self.order.currentIndex() == 0
+        return (
+            typed
+            and best_first
+            and bool(response.results)
+            and not reranking_off(self.settings.reranker)
+        )
+
+    def _known_order(self, response: Response) -> Response | None:
+        """The answer in the order the reranker gave the same query before, when it scored
+        each of its first results; else None."""
+        if self._scored is None or self._scored[0] != self._last.text:
+            return None
+        return reorder(response, self._scores, RERANK_TOP, self._scored[1])
+
+    def _reranked(self, number: int, response: Response) -> None:
+        """The second pass: the grid takes its order, keeping the file the user looks at."""
+        if number != self.number:
+            return  # the user typed on (or the grid grew) meanwhile
+        if self._scored != (self._last.text, response.reranker):
+            self._scores, self._scored = {}, (self._last.text, response.reranker)
+        self._scores.update({r.path: r.rerank for r in response.results if r.rerank is not None})
+        self._show(response)
+        self.reranked.emit(number)
+
+    def _no_reranker(self, reason: str) -> None:
+        """Said only where a reranker was chosen: off on the CPU by default, and silently."""
+        if self.settings.reranker:
+            self.status.setText(f"Not reranked: {reason}")
+
+    def _show(self, response: Response) -> None:
+        """An answer on screen: more of the same extends the grid, anything else replaces it."""
         current = self.view.currentIndex().data(RESULT_ROLE)
         results = response.results
         self._complete = len(results) < self._last.limit  # nothing more to scroll to
         if self.order.currentIndex() == 1:  # newest first
             results = sorted(results, key=lambda r: r.taken, reverse=True)
-        # More of the same (scrolled to the end, or a refresh that found more): the grid keeps
-        # its place. Anything else replaces it, keeping the file the user was looking at.
-        if not (self.model.rowCount() and self.model.extend(results)):
+        # More of the same (scrolled to the end, or a refresh that found more), or the same
+        # reordered (reranked): the grid keeps its place. Anything else replaces it, keeping
+        # the file the user was looking at.
+        shown = self.model.rowCount()
+        if not (shown and (self.model.extend(results) or self.model.reorder(results))):
             self.model.show(results)
             paths = [r.path for r in results]
             if current is not None and current.path in paths:
@@ -311,18 +371,27 @@ class MainWindow(QMainWindow):
         ]
         if notes:
             self.count.setText(f"{self.count.text()} ({'; '.join(notes)})".strip())
-        self.searched.emit(number)
 
     def _answered_by_previous_model(self, response) -> list[str]:
         """The signals still answered by the model a switch replaces (library.prune says why
         both are kept meanwhile)."""
-        chosen = {"look": self.settings.model,
-                  "meaning": self.settings.text_model or DEFAULT_TEXT_MODEL}  # fmt: skip
         return [
             signal
             for signal, model in response.spaces.items()
-            if (wanted := wanted_names(chosen.get(signal))) is not None and model not in wanted
+            if (wanted := self._chosen.get(signal)) is not None and model not in wanted
         ]
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        """Also the names each signal's chosen model goes by, resolved now: resolving a path
+        touches the disk, which a busy indexer may keep waiting, so no answer does it."""
+        self._settings = settings
+        text_model = settings.text_model or DEFAULT_TEXT_MODEL
+        self._chosen = {"look": wanted_names(settings.model), "meaning": wanted_names(text_model)}
 
     def _failed(self, number: int, message: str) -> None:
         if number == self.number:
@@ -397,6 +466,8 @@ class MainWindow(QMainWindow):
             window_only = {f: getattr(old, f) for f in ("background", "protected", "keeper_rules")}
             if replace(new, **window_only) != old:
                 self.worker.reopen(lambda settings=new: Library(self.home, settings))
+                self.reranking.reopen(lambda settings=new: Library(self.home, settings))
+                self._scored = None
                 self.indexer.restart()
         self._search_again()
 
@@ -521,5 +592,6 @@ class MainWindow(QMainWindow):
         self.indexer.close(keep_running=self.settings.background)
         self.welcome.fetch.cancel()  # a first-run download stops; what came stays for later
         self.loader.cancel_waiting()
+        self.reranking.close()  # a rerank in flight ends on its own
         self.search_thread.quit()
         self.search_thread.wait(2000)  # a search in flight takes milliseconds

@@ -3,7 +3,8 @@ thread per pipe answering (role, method, arguments) until the indexer closes the
 
 The visual and text models are loaded as ``mediasift index`` loads them (their query towers
 made too when missing, so the indexer's searches run on ONNX Runtime without this process);
-OCR builds its engines per thread, as in-process. A model that cannot be loaded says why on
+OCR builds its engines per thread, as in-process; the reranker loads with the first search
+reranked. A model that cannot be loaded says why on
 every call.
 """
 
@@ -19,13 +20,14 @@ from mediasift.models.host import HostConfig
 
 log = logging.getLogger(__name__)
 
-VISUAL, TEXT, OCR, DEVICE = "visual", "text", "ocr", "device"
+VISUAL, TEXT, OCR, DEVICE, RERANKER = "visual", "text", "ocr", "device", "reranker"
 #: What each role answers: nothing else of a model is reachable through a pipe.
 METHODS = {
     VISUAL: {"describe", "encode_prepared", "encode_texts"},
     TEXT: {"describe", "encode_documents", "encode_queries", "chunk_spans"},
     OCR: {"describe", "read"},
     DEVICE: {"describe"},
+    RERANKER: {"describe", "rerank"},
 }
 
 
@@ -108,6 +110,11 @@ class Models:
             from mediasift.models.device import choose_device
 
             return choose_device(self.config.device)
+        if role == RERANKER:
+            from mediasift.models.rerank import Reranker
+
+            return Reranker.load(self.config.reranker, self.config.device,
+                                 visual_model=self.config.model)  # fmt: skip
         from mediasift.models.export import ensure_tower
         from mediasift.models.towers import MANIFEST, tower_dir
 
@@ -132,4 +139,6 @@ def _describe(role: str, model: Any) -> dict:
         return {"space": model.space, "min_score": model.min_score}
     if role == DEVICE:
         return {"device": model}
+    if role == RERANKER:
+        return {"model_id": model.model_id}
     return {}

@@ -3,11 +3,11 @@
 Importing torch alone costs ~223 MiB of resident memory, CLIP ~145 MiB more, and CPython
 rarely hands freed memory back: a model released inside the indexer would keep most of it.
 So the indexer's own process never imports torch. Its models (the visual model, the text
-model, OCR) run in a child started with ``spawn`` (never ``fork``: nothing of the parent's
-threads or memory is copied), and after ``idle_after`` seconds without a call the child ends
-and its memory goes back to the system. The next call starts it again; each model loads on
-its first call there (models.child), so a query needing only the text side never waits for
-the visual model.
+model, OCR, the reranker) run in a child started with ``spawn`` (never ``fork``: nothing of
+the parent's threads or memory is copied), and after ``idle_after`` seconds without a call
+the child ends and its memory goes back to the system. The next call starts it again; each
+model loads on its first call there (models.child), so a query needing only the text side
+never waits for the visual model.
 
 Calls are (role, method, arguments) over a few ``multiprocessing`` pipes, one per caller at
 a time (the encoder thread, the decode threads, a search), answered by one thread each in the
@@ -32,7 +32,7 @@ from mediasift.models.encoder import ModelUnavailable
 
 log = logging.getLogger(__name__)
 
-#: Callers at once: the encoder thread, two decode threads, a search.
+#: Callers at once: the encoder thread, two decode threads, a search or a rerank.
 CONNECTIONS = 4
 #: How long an ending child may take before it is killed.
 END_TIMEOUT = 5.0
@@ -48,6 +48,8 @@ class HostConfig:
     threads: int | None
     ocr_lines: int
     log_level: int = logging.WARNING
+    #: The reranker setting (config.Settings.reranker): loaded on the first rerank call.
+    reranker: str | None = None
 
 
 class ModelProcessEnded(ModelUnavailable):

@@ -9,6 +9,7 @@ models`` can tell a person what each known one costs before it is downloaded.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -60,6 +61,7 @@ class ModelRole:
 VISUAL_ROLE = ModelRole("Model", "--model", "MEDIASIFT_MODEL")
 TEXT_ROLE = ModelRole("Text model", "--text-model", "MEDIASIFT_TEXT_MODEL")
 SPEECH_ROLE = ModelRole("Speech model", "--speech-model", "MEDIASIFT_SPEECH_MODEL")
+RERANKER_ROLE = ModelRole("Reranker", "--reranker", "MEDIASIFT_RERANKER")
 
 
 DEFAULT_CPU_MODEL = "openai/clip-vit-base-patch32"
@@ -186,6 +188,55 @@ _OTHER_MODELS: tuple[ModelSpec, ...] = (
 CATALOGUE: tuple[ModelSpec, ...] = tuple(
     sorted(_MODELS + _OTHER_MODELS, key=lambda spec: ROLES.index(spec.role))
 )
+
+
+# Reranking the top of a search (models.rerank): the embedder's own reranker where it runs.
+DEFAULT_CUDA_RERANKER = "Qwen/Qwen3-VL-Reranker-2B"
+#: The reranker setting that turns reranking off everywhere.
+RERANKER_OFF = "off"
+
+
+def reranking_off(setting: str | None) -> bool:
+    """Whether the reranker setting turns reranking off (None or "" mean the default)."""
+    return (setting or "").strip().lower() == RERANKER_OFF
+
+
+def default_reranker(device: str, visual_model: str | None = None) -> str | None:
+    """The reranker used when none is chosen: Qwen3-VL-Reranker where the Qwen3-VL embedder
+    runs on CUDA (the default visual model there, or a known VLM), none elsewhere."""
+    if not device.startswith("cuda"):
+        return None
+    spec = get_spec(visual_model) if visual_model else None
+    return DEFAULT_CUDA_RERANKER if visual_model is None or (spec and spec.kind == "vlm") else None
+
+
+def chosen_reranker(
+    setting: str | None, device: Callable[[], str], visual_model: str | None = None
+) -> str:
+    """The reranker to load for a setting: the one named, else the default. ``device`` is
+    asked only for the default (finding it imports torch). ModelUnavailable, saying why and
+    how to choose one, when reranking is off."""
+    from .encoder import ModelUnavailable
+
+    if reranking_off(setting):
+        raise ModelUnavailable(f'Reranking is turned off (reranker = "{RERANKER_OFF}").')
+    name = (setting or "").strip()
+    if name:
+        return name
+    where = device()
+    name = default_reranker(where, visual_model)
+    if name is None:
+        why = (
+            f"with the visual model {visual_model}: the default reranker comes with the "
+            "Qwen3-VL embedder"
+            if where.startswith("cuda")
+            else f"on {where}: a pass of a 2B model per result takes seconds there"
+        )
+        raise ModelUnavailable(
+            f"Reranking is off {why}. Choose a reranker with {RERANKER_ROLE.option} "
+            f"or {RERANKER_ROLE.env} to use one anyway."
+        )
+    return name
 
 
 def default_speech_model(device: str) -> str:

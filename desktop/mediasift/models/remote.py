@@ -1,6 +1,6 @@
 """The models of a models.host child as the indexer uses them in-process: an Encoder, the text
-model's encode and chunk calls, and OCR. Images are prepared here (``preparer``, torch-free);
-everything that needs the model is one call to the child."""
+model's encode and chunk calls, OCR and the reranker. Images are prepared here (``preparer``,
+torch-free); everything that needs the model is one call to the child."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mediasift.models.child import OCR, TEXT, VISUAL
+from mediasift.models.child import OCR, RERANKER, TEXT, VISUAL
 from mediasift.models.host import ModelHost
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from PIL import Image
 
     from mediasift.media.ocr import Line
+    from mediasift.models.rerank import Candidate
 
 
 class _Model:
@@ -74,3 +77,15 @@ class RemoteOcr:
 
     def read(self, image: Image.Image) -> list[Line]:
         return self.host.call(OCR, "read", image)
+
+
+class RemoteReranker:
+    """The reranker (models.rerank.Reranker.rerank): pictures are pickled across as decoded."""
+
+    def __init__(self, host: ModelHost) -> None:
+        self.host = host
+        # ModelUnavailable, saying why, when there is none (the CPU's default, a bad folder).
+        self.model_id = host.describe(RERANKER)["model_id"]
+
+    def rerank(self, query: str, candidates: Sequence[Candidate]) -> np.ndarray:
+        return self.host.call(RERANKER, "rerank", query, candidates)

@@ -22,23 +22,16 @@ from .device import choose_device
 from .encoder import ModelUnavailable
 from .loading import _first_line, resolve_model
 from .pixels import FitWithin
-from .registry import ModelRole
+from .registry import RERANKER_ROLE, chosen_reranker
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CUDA_RERANKER = "Qwen/Qwen3-VL-Reranker-2B"
-RERANKER_ROLE = ModelRole("Reranker", "--reranker", "MEDIASIFT_RERANKER")
 # Longest side of a candidate picture. Qwen3-VL spends one token per 32x32 px: 768 px is ~430
 # tokens at 4:3, so twenty candidates make one modest batch.
 DEFAULT_MAX_SIDE = 768
 
 #: A decoded picture (a photo, a video frame, a rendered slide) or a piece of text.
 Candidate = Image.Image | str
-
-
-def default_reranker(device: str) -> str | None:
-    """The reranker used when none is chosen: Qwen3-VL-Reranker on CUDA, none elsewhere."""
-    return DEFAULT_CUDA_RERANKER if device.startswith("cuda") else None
 
 
 class Reranker:
@@ -66,9 +59,14 @@ class Reranker:
 
     @classmethod
     def load(
-        cls, name: str | None = None, device: str | None = None, instruction: str | None = None
+        cls,
+        name: str | None = None,
+        device: str | None = None,
+        instruction: str | None = None,
+        visual_model: str | None = None,
     ) -> Reranker:
-        """Load a reranker by hub id or local folder; None means the default for the device.
+        """Load a reranker by hub id or local folder; None means the default for the device
+        and the visual model (registry.chosen_reranker), "off" none.
 
         Raises :class:`ModelUnavailable` (one clear message) when there is none to be had,
         including on the CPU when no reranker was chosen explicitly.
@@ -78,12 +76,7 @@ class Reranker:
         from .st import missing_library
 
         device = choose_device(device)
-        name = (name or "").strip() or default_reranker(device)
-        if not name:
-            raise ModelUnavailable(
-                f"Reranking is off on {device}: a pass of a 2B model per result takes seconds "
-                f"there. Choose a reranker with {RERANKER_ROLE.option} to use one anyway."
-            )
+        name = chosen_reranker(name, lambda: device, visual_model)
         folder, model_id, _revision = resolve_model(name, RERANKER_ROLE)
         model_kwargs = {"dtype": torch.bfloat16} if device.startswith("cuda") else None
         logger.info("Loading reranker %s on %s", model_id, device)

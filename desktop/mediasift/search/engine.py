@@ -107,6 +107,8 @@ class Result:
     #: Other parts of the file that matched too, best first: {"index", "start", "end",
     #: "locator"} (the other moments of a clip, the other pages of a deck).
     moments: list[dict] = field(default_factory=list)
+    #: The reranker's score in [0, 1] when a second pass reordered it (search.rerank).
+    rerank: float | None = None
 
     @property
     def start(self) -> float | None:
@@ -139,6 +141,8 @@ class Response:
     missing: dict[str, str] = field(default_factory=dict)
     #: The model whose space answered each vector signal (during a switch, the old one).
     spaces: dict[str, str] = field(default_factory=dict)
+    #: The reranker that reordered the first results (search.rerank); None: the first pass.
+    reranker: str | None = None
 
     def as_dict(self) -> dict:
         return {**asdict(self), "results": [r.as_dict() for r in self.results]}
@@ -148,7 +152,7 @@ class Response:
         """The inverse of :meth:`as_dict` (a response sent over the indexer's socket)."""
         results = [Result.from_dict(result) for result in data.get("results", [])]
         return cls(data["query"], results, data.get("message"), data.get("missing") or {},
-                   data.get("spaces") or {})  # fmt: skip
+                   data.get("spaces") or {}, data.get("reranker"))  # fmt: skip
 
 
 @dataclass

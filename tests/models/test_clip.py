@@ -60,7 +60,9 @@ def test_image_vectors_have_the_right_shape_and_unit_length(clip_encoder):
 def test_same_image_gives_the_same_vector_in_any_batch(clip_encoder):
     alone = clip_encoder.encode_prepared([clip_encoder.prepare_image(_photo(7))])
     batch = clip_encoder.encode_prepared([clip_encoder.prepare_image(_photo(s)) for s in (8, 7, 9)])
-    np.testing.assert_allclose(alone[0], batch[1], atol=1e-5)
+    # The int8 image tower scales activations per batch, so batch mates move a vector a little
+    # (different pictures are below 0.99 here).
+    assert float(alone[0] @ batch[1]) > 0.9995
 
 
 def test_different_images_give_different_vectors(clip_encoder):
@@ -158,7 +160,6 @@ def test_cpu_queries_use_an_int8_text_tower_close_to_fp32(clip_encoder, tiny_cli
 
     fc1 = clip_encoder.model.text_model.encoder.layers[0].mlp.fc1
     assert "quantized" in type(fc1).__module__
-    assert isinstance(clip_encoder.model.vision_model.encoder.layers[0].mlp.fc1, torch.nn.Linear)
     full = CLIPModel.from_pretrained(str(tiny_clip_dir)).eval()
     tokens = AutoTokenizer.from_pretrained(str(tiny_clip_dir))(["a cat"], return_tensors="pt")
     with torch.inference_mode():

@@ -138,6 +138,18 @@ def _switch(args: argparse.Namespace) -> int:
     return 1 if wrong else 0
 
 
+def _cpu(args: argparse.Namespace) -> int:
+    from mediasift.bench.cpu import bench_cpu, format_figures
+
+    sizes = [int(s) for s in args.batch_sizes.split(",")]
+    figures = bench_cpu(args.model, args.photos, args.images, sizes, args.rounds, args.compile)
+    if args.json:
+        _report(args, figures)
+    else:
+        print(format_figures(figures))
+    return 0
+
+
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="measure indexing and query speed")
     bsub = bench.add_subparsers(dest="bench", required=True)
@@ -216,6 +228,16 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         _switch, made_here="a tiny random CLIP",
     )  # fmt: skip
     switch.add_argument("--files", type=int, default=10_000)
+    cpu = bench_command(
+        "cpu", "CLIP's image side on the CPU: each option's images/s and cosine to fp32", _cpu
+    )
+    cpu.add_argument("--images", type=int, default=200, help="real photos (views) compared")
+    cpu.add_argument("--photos", type=Path, help="a folder of photos (default: packaged ones)")
+    cpu.add_argument("--batch-sizes", default="1,16", help="a lone file, and the pipeline's")
+    cpu.add_argument("--rounds", type=int, default=5, help="timings per option and batch size")
+    cpu.add_argument(
+        "--compile", action="store_true", help="also torch.compile (about a minute to compile)"
+    )
     retrieval.add_argument("--screenshots", type=int, default=120)
     retrieval.add_argument("--distractors", type=int, default=200)
     retrieval.add_argument("--keep", type=Path, help="build the set and library in this folder")

@@ -7,12 +7,15 @@ box-resize straight to the crop is several times cheaper than resize-then-crop.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import json
 import logging
 import threading
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -21,6 +24,9 @@ from transformers import AutoTokenizer, CLIPModel
 
 from .encoder import Space, l2_normalize
 from .pixels import ClipPixels
+
+if TYPE_CHECKING:
+    from .towers import ImageTower
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +56,6 @@ def _quantize_text_tower(model: CLIPModel) -> None:
 
     A one-query forward pass is bound by reading the text weights (~150 MB fp32 for ViT-B/32):
     ~26 ms fp32 against ~6 ms int8 for a short query, with cosine 0.998 to the fp32 vector.
-    The image tower stays fp32, so stored vectors do not change.
     """
     quantize = getattr(getattr(torch, "ao", None), "quantization", None)
     if quantize is None:
@@ -68,7 +73,9 @@ def _quantize_text_tower(model: CLIPModel) -> None:
 class ClipEncoder:
     """A CLIP model as an :class:`~mediasift.models.encoder.Encoder`.
 
-    fp32 on CPU (bf16 is ~9x slower on CPUs without native bf16), fp16 on CUDA.
+    On the CPU, images go through an image tower (models.image_export) when one could be made
+    close enough to the model, and the torch vision weights are let go; else torch fp32 (bf16
+    is ~9x slower on CPUs without native bf16). fp16 on CUDA.
     """
 
     def __init__(
@@ -97,6 +104,7 @@ class ClipEncoder:
         # Queries normally go through the ONNX tower (models.towers); the torch text tower is
         # made int8 only when it does answer one, and stays fp32 until then for the export.
         self._quantize_pending = device == "cpu"
+        self.image_tower: ImageTower | None = None
 
     @classmethod
     def load(
@@ -106,8 +114,10 @@ class ClipEncoder:
         revision: str,
         device: str = "cpu",
         min_score: float = 0.2,
+        image_tower: bool = True,
     ) -> ClipEncoder:
-        """Load model, tokenizer and image settings from a local model folder."""
+        """Load model, tokenizer and image settings from a local model folder; on the CPU,
+        with its image tower unless ``image_tower`` is False (benchmarks compare both)."""
         dtype = torch.float16 if device.startswith("cuda") else torch.float32
         logger.info("Loading CLIP %s on %s (%s)", model_id, device, dtype)
         model = CLIPModel.from_pretrained(str(folder), dtype=dtype, local_files_only=True)
@@ -115,7 +125,25 @@ class ClipEncoder:
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         dim = int(model.config.projection_dim)
         space = Space(model_id=model_id, revision=revision, dim=dim)
-        return cls(model, tokenizer, read_image_config(folder), space, min_score, device)
+        encoder = cls(model, tokenizer, read_image_config(folder), space, min_score, device)
+        if device == "cpu" and image_tower:
+            from .image_export import ensure_image_tower
+
+            encoder.use_image_tower(ensure_image_tower(encoder, torch.get_num_threads()))
+        return encoder
+
+    def use_image_tower(self, tower: ImageTower | None) -> None:
+        """Encode images with ``tower`` from now on, and free the torch vision weights
+        (~350 MB fp32 for ViT-B/32) that it replaces."""
+        if tower is None:
+            return
+        self.image_tower = tower
+        self.model.vision_model = None
+        self.model.visual_projection = None
+        gc.collect()
+        _give_back_freed_memory()
+        logger.info("Images encoded by the %s image tower (cosine %.4f to the model)",
+                    tower.info.precision, tower.info.cosine)  # fmt: skip
 
     # -- decode threads ---------------------------------------------------------------------
 
@@ -130,7 +158,27 @@ class ClipEncoder:
         """Encode arrays from :meth:`prepare_image` as one batch; (n, dim) unit rows."""
         if not items:
             return np.zeros((0, self.space.dim), dtype=np.float32)
-        batch = torch.from_numpy(np.stack(items)).to(self.device, self._dtype)
+        if self.image_tower is not None:
+            return self.image_tower.encode(np.stack(items))
+        return self._image_features(np.stack(items))
+
+    def image_tower_source(self) -> Any:
+        """How to export the image side to an image tower (models.image_export), from fp32
+        weights; None off the CPU or once a tower has replaced them."""
+        if self.device != "cpu" or self.image_tower is not None:
+            return None
+        from .image_export import ImageSource
+
+        return ImageSource(
+            module=self.model,
+            embed=lambda pixels: _as_tensor(self.model.get_image_features(pixel_values=pixels)),
+            prepare=self.preparer,
+            reference=self._image_features,
+            min_score=self.min_score,
+        )
+
+    def _image_features(self, pixels: np.ndarray) -> np.ndarray:
+        batch = torch.from_numpy(pixels).to(self.device, self._dtype)
         with torch.inference_mode():
             features = self.model.get_image_features(pixel_values=batch)
         return self._to_numpy(features)
@@ -179,6 +227,13 @@ class ClipEncoder:
     @staticmethod
     def _to_numpy(features: Any) -> np.ndarray:
         return l2_normalize(_as_tensor(features).float().cpu().numpy())
+
+
+def _give_back_freed_memory() -> None:
+    """Return freed heap pages to the system (glibc keeps them otherwise): the model process's
+    memory is what a user sees in their task manager."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: its allocator decides
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _as_tensor(features: Any) -> torch.Tensor:

@@ -1,4 +1,7 @@
-"""Query towers: the text side of a model on ONNX Runtime, so a search never imports torch.
+"""Towers: one side of a model on ONNX Runtime, exported once from its own weights.
+
+Query towers are the text side, so a search never imports torch; image towers are the picture
+side of a CLIP model, the CPU's faster way to index (:mod:`mediasift.models.image_export`).
 
 A typed query needs only the text half of the visual model and the text model. A tower is
 that half, exported once from the model's own weights (:mod:`mediasift.models.export`), with
@@ -17,8 +20,10 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -27,6 +32,8 @@ from mediasift.config import cache_dir
 from .encoder import Space, l2_normalize
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T", bound="QueryTower | ImageTower")
 
 MANIFEST = "tower.json"
 MODEL_FILE = "tower.onnx"
@@ -72,10 +79,16 @@ def towers_dir() -> Path:
     return cache_dir() / "query-towers"
 
 
-def tower_dir(space: Space) -> Path:
-    """The cache folder of a space's tower: readable name, then a hash of the whole key."""
+def image_towers_dir() -> Path:
+    return cache_dir() / "image-towers"
+
+
+def tower_dir(space: Space, root: Path | None = None) -> Path:
+    """The cache folder of a space's tower under ``root`` (the query towers' by default):
+    readable name, then a hash of the whole key."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(space.model_id).name)[:40] or "model"
-    return towers_dir() / f"{name}-{hashlib.sha256(space.key.encode()).hexdigest()[:12]}"
+    digest = hashlib.sha256(space.key.encode()).hexdigest()[:12]
+    return (root or towers_dir()) / f"{name}-{digest}"
 
 
 class QueryTower:
@@ -124,21 +137,62 @@ class QueryTower:
         return l2_normalize(vectors)[0]
 
 
+class ImageTower:
+    """One exported image tower: prepared pixels in, the model's unit image vectors out.
+
+    Its threads sleep as soon as a batch is done instead of spinning for the next one: the
+    decode threads that feed it need those cores between batches.
+    """
+
+    def __init__(self, folder: Path, threads: int = 0) -> None:
+        import onnxruntime as ort
+
+        self.info = TowerInfo.read(folder)
+        if self.info.format != FORMAT:
+            raise ValueError(f"tower format {self.info.format}, expected {FORMAT}")
+        self.space = self.info.space
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads  # 0: one per core
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
+        (self._input,) = self.info.inputs
+
+    def encode(self, pixels: np.ndarray) -> np.ndarray:
+        """(n, dim) unit rows for an (n, 3, size, size) float32 batch. Thread-safe."""
+        (vectors,) = self._session.run(None, {self._input: pixels})
+        return l2_normalize(vectors)
+
+
+def open_image_tower(space: Space, threads: int = 0) -> ImageTower | None:
+    """The space's image tower when one was made, else None (the torch path is used)."""
+    return open_made(
+        tower_dir(space, image_towers_dir()), space, lambda folder: ImageTower(folder, threads)
+    )
+
+
 def open_tower(space: Space) -> QueryTower | None:
-    """The space's tower when one was made, else None (the caller uses the torch path).
+    """The space's tower when one was made, else None (the caller uses the torch path)."""
+    return open_made(tower_dir(space), space, QueryTower)
+
+
+def open_made(folder: Path, space: Space, kind: Callable[[Path], T]) -> T | None:
+    """The tower of ``kind`` in ``folder`` when one was made for ``space``, else None.
 
     A tower that cannot be opened (a damaged cache, another onnxruntime) is only logged:
     the cache is rebuilt from the model, and search must never fail because of it.
     """
-    folder = tower_dir(space)
     if not (folder / MANIFEST).is_file():
         return None
     try:
-        tower = QueryTower(folder)
+        tower = kind(folder)
     except Exception as exc:  # onnxruntime raises its own error types; any means "unusable"
-        logger.warning("Query tower in %s cannot be used (%s); using the model itself", folder, exc)
+        logger.warning("Tower in %s cannot be used (%s); using the model itself", folder, exc)
         return None
     if tower.space != space:
-        logger.warning("Query tower in %s belongs to %s, not %s", folder, tower.space, space)
+        logger.warning("Tower in %s belongs to %s, not %s", folder, tower.space, space)
         return None
     return tower

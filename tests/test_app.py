@@ -592,3 +592,18 @@ def test_a_model_switch_says_the_previous_model_answers_meanwhile(qtbot, indexed
         assert "text model" not in win.count.text()
     finally:
         win.shut_down()
+
+
+def test_a_long_burst_of_indexer_writes_still_refreshes_the_open_results(qtbot, window):
+    from PySide6.QtWidgets import QApplication
+
+    _type(qtbot, window, "invoice")
+    refreshed = []
+    window.searched.connect(refreshed.append)
+    end = time.monotonic() + 1.5
+    while time.monotonic() < end:  # a write every 50 ms: never a pause as long as REFRESH_MS
+        window._indexer_event({"kind": "indexed", "path": "/elsewhere/new.png"})
+        for _ in range(5):
+            QApplication.processEvents()
+            time.sleep(0.01)
+    assert refreshed  # the grid was refreshed during the burst, not only after it

@@ -78,3 +78,32 @@ def test_heavy_deletion_compacts_on_save(filled):
     index.save(catalog)
     assert index.live_count == 150
     assert index._index.element_count == 150  # tombstones dropped by the rebuild
+
+
+def test_a_reader_catches_up_with_additions_without_listing_every_id(filled, monkeypatch):
+    catalog, index, _ = filled
+    new = _unit(np.random.default_rng(1), 5)
+    folder = catalog.folders()[0]["id"]
+    for i, vector in enumerate(new):
+        file_id = catalog.insert_file(folder, f"/f/new{i}.jpg", 1, 1.0, status="indexed")
+        segment = catalog.put_segment(file_id, Segment(0, "image"))
+        catalog.add_vectors(index.space_id, [VectorItem(segment, vector)])
+
+    def every_id(space_id):
+        raise AssertionError("an addition-only catch-up lists every id")
+
+    with monkeypatch.context() as patch:  # the usual case: an indexer adding files
+        patch.setattr(catalog, "vector_ids", every_id)
+        assert index.catch_up(catalog)
+    assert index.live_count == 305
+    assert index.query(new[3], 1)[0][1] == pytest.approx(1.0, abs=1e-5)
+
+    gone = catalog.vector_ids(index.space_id)[:2].tolist()
+    catalog.delete_files([1, 2])  # removals (with an addition): the whole difference
+    file_id = catalog.insert_file(folder, "/f/last.jpg", 1, 1.0, status="indexed")
+    segment = catalog.put_segment(file_id, Segment(0, "image"))
+    catalog.add_vectors(index.space_id, [VectorItem(segment, new[0])])
+    assert index.catch_up(catalog)
+    assert index.live_count == 304
+    assert set(gone).isdisjoint(label for label, _ in index.query(new[0], 400))
+    assert not index.catch_up(catalog)  # nothing new since

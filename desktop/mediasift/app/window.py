@@ -7,7 +7,6 @@ thread pool, indexing in its own process. Typing asks for a search on every keys
 from __future__ import annotations
 
 import gc
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -63,11 +62,9 @@ KINDS = {
 SINCE = {"Any time": 0, "Past week": 7, "Past month": 31, "Past year": 366}
 #: Results added to the grid each time its end is reached.
 MORE = 200
-#: After the indexer writes, the current query runs again this much later (a burst of
-#: writes becomes one refresh).
+#: After the indexer writes, the current query runs again this much later (the writes
+#: meanwhile join that refresh; a long burst refreshes this often, not only once it ends).
 REFRESH_MS = 300
-#: How long the GUI thread may wait for the GIL held by another thread (CPython's default: 5 ms).
-GIL_HANDOVER_S = 0.001
 #: The model behind each vector signal, in the words of the settings dialog.
 SIGNAL_MODELS = {"look": "visual", "meaning": "text"}
 
@@ -79,10 +76,6 @@ class MainWindow(QMainWindow):
     def __init__(self, home: Path, settings: Settings, start_indexer: bool = True) -> None:
         super().__init__()
         self.home, self.settings = home, settings
-        # Painting calls Python (the model's data()) many times, each taking the GIL back from
-        # the search and thumbnail threads: at the default 5 ms hand-over a repaint during an
-        # indexer's burst queued for tens of ms; at 1 ms the GUI thread waits a fifth as long.
-        sys.setswitchinterval(GIL_HANDOVER_S)
         self.setWindowTitle("MediaSift")
         screen = QApplication.primaryScreen().availableSize()
         self.resize(min(1180, screen.width()), min(760, screen.height()))  # fits 1024x640
@@ -489,8 +482,9 @@ class MainWindow(QMainWindow):
         FailuresDialog(failures, self.indexer.retry_failed, self).open()
 
     def _indexer_event(self, event: dict) -> None:
-        if event["kind"] in ("indexed", "text", "moved", "removed"):
-            self._refresh.start()  # new files appear in the open results
+        changed = event["kind"] in ("indexed", "text", "moved", "removed")
+        if changed and not self._refresh.isActive():
+            self._refresh.start()  # new files appear in the open results, even mid-burst
         if event["kind"] == "notice" and event.get("detail"):
             self.status.setText(event["detail"])
 

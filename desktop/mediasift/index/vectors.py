@@ -60,6 +60,7 @@ class VectorIndex:
         self._lock = threading.Lock()
         self._index = self._empty(1024)
         self._deleted: set[int] = set()
+        self._newest = 0  # the highest label indexed: the catalog's vector ids only grow
         self.rebuilt = False  # whether the last open had to rebuild from SQLite
         self.repaired = False  # whether the last open changed it (rebuilt or caught up)
 
@@ -112,17 +113,27 @@ class VectorIndex:
         index.set_ef(EF_SEARCH)
         self._index = index
         self._deleted = set(meta["deleted"])
+        self._newest = max(index.get_ids_list(), default=0)
         return True
 
     def _rebuild(self, catalog: Catalog) -> None:
         ids, matrix = catalog.vectors(self.space_id)
         self._index = self._empty(max(1024, int(len(ids) * 1.25)))
         self._deleted = set()
+        self._newest = 0
         if len(ids):
-            self._index.add_items(matrix, ids)
+            self._add(ids, matrix)
         log.info("Rebuilt index for space %d with %d vectors", self.space_id, len(ids))
 
     def _reconcile(self, catalog: Catalog) -> bool:
+        """Catch up with the catalog: vectors added since (the usual case, an indexer at work,
+        read without listing every id), else the whole difference."""
+        ids, matrix, total = catalog.vectors_since(self.space_id, self._newest)
+        if total == self.live_count + len(ids):  # nothing removed meanwhile
+            if len(ids):
+                self._add(ids, matrix)
+                log.info("Index for space %d caught up: +%d", self.space_id, len(ids))
+            return bool(len(ids))
         live = set(catalog.vector_ids(self.space_id).tolist())
         indexed = set(self._index.get_ids_list()) - self._deleted
         missing, stale = live - indexed, indexed - live
@@ -179,6 +190,8 @@ class VectorIndex:
         if needed > self._index.get_max_elements():
             self._index.resize_index(max(needed, int(self._index.get_max_elements() * 1.5)))
         self._index.add_items(matrix, ids)
+        self._deleted.difference_update(ids.tolist())  # a label put back (an undone cleanup)
+        self._newest = max(self._newest, int(ids.max()))
 
     def add(self, ids: np.ndarray, matrix: np.ndarray) -> None:
         if len(ids):

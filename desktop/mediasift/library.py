@@ -84,6 +84,7 @@ class LibraryError(Exception):
     """A user-facing error: bad folder, unknown file, no model for a search."""
 
 
+NO_RERANKING_INDEXER = "Reranking is done by the indexer, and none answers now."
 #: Seconds a cleanup handed to the running indexer may take (each file is hashed again).
 HAND_OVER_TIMEOUT_S = 600.0
 
@@ -602,7 +603,10 @@ class Library:
         if self._host is None:
             from mediasift.ipc import ask
 
-            request = {"op": "rerank", "query": text, "top": top, "response": response.as_dict(),
+            if not alone and self.indexer() is None:  # said before serialising any result
+                raise LibraryError(NO_RERANKING_INDEXER)
+            head = replace(response, results=response.results[:top])  # all it reorders
+            request = {"op": "rerank", "query": text, "top": top, "response": head.as_dict(),
                        "models": self.settings.models()}  # fmt: skip
             reply = ask(self.home, request, timeout=RERANK_TIMEOUT_S)
             if reply is not None:
@@ -610,9 +614,11 @@ class Library:
                     raise RerankUnavailable(reply["unavailable"])
                 if "error" in reply:
                     raise LibraryError(reply["error"])
-                return Response.from_dict(reply["response"])
+                reranked = Response.from_dict(reply["response"])
+                reranked.results += response.results[top:]
+                return reranked
             if not alone:
-                raise LibraryError("Reranking is done by the indexer, and none answers now.")
+                raise LibraryError(NO_RERANKING_INDEXER)
         return self.rerank_here(text, response, top)
 
     def rerank_here(self, text: str, response: Response, top: int = RERANK_TOP) -> Response:

@@ -85,9 +85,7 @@ def test_review_from_the_keyboard_then_apply_and_undo(qtbot, wizard, indexed):
     burst = review.current_group()
     assert review.choices.moving(burst) == []
     qtbot.keyClick(review, Qt.Key.Key_Space)  # mark the one under review to move
-    assert [m.file_id for m in review.choices.moving(burst)] == [
-        review.current_member().file_id
-    ]
+    assert [m.file_id for m in review.choices.moving(burst)] == [review.current_member().file_id]
 
     moving = [m.path for k in range(len(groups)) for m in review.choices.moving(k)]
     qtbot.keyClick(review, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)

@@ -111,8 +111,17 @@ def test_a_cleanup_while_an_indexer_runs_is_done_by_that_indexer(indexed, settin
             assert not any(os.path.exists(p) for p in moving)
             assert not any(indexer.catalog.file_by_path(p) for p in moving)
 
-            outside = dict(plan, groups=[{"keeper": "", "move": [
-                {"path": str(tmp_path / "x.jpg"), "hash": "", "size": 0, "mtime": 0.0}]}])
+            outside = dict(
+                plan,
+                groups=[
+                    {
+                        "keeper": "",
+                        "move": [
+                            {"path": str(tmp_path / "x.jpg"), "hash": "", "size": 0, "mtime": 0.0}
+                        ],
+                    }
+                ],
+            )
             with pytest.raises(PlanRefused, match="outside"):
                 library.apply(outside, dry_run=False)
 

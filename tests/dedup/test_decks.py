@@ -29,8 +29,10 @@ def test_a_deck_and_its_pdf_export_are_grouped_and_the_deck_kept(library, tmp_pa
     export = write_pdf(docs / "exports" / "Talk final.pdf",
                        [f"{t}\n{b}\n{n + 1}" for n, (t, b, _) in enumerate(SLIDES)])  # fmt: skip
     write_deck(docs / "garden.pptx", OTHER)
-    write_pdf(docs / "talk.pdf", ["Minutes of the board meeting", "Questions\nThank you for "
-                                  "listening to this talk today"])  # same stem, other words
+    write_pdf(
+        docs / "talk.pdf",
+        ["Minutes of the board meeting", "Questions\nThank you for listening to this talk today"],
+    )  # same stem, other words
     library.add_folder(docs)
     library.index()
 

@@ -131,8 +131,13 @@ def document_groups(
             doc = docs[n]
             kinds = "a deck and its PDF" if doc.kind != head.kind else f"the same {head.kind}"
             reason = f"{kinds}: {pages} of {max(len(doc.pages), len(head.pages))} pages"
-            evidence = Evidence("same", reason + " say the same", None, None,
-                                size_ratio=round(doc.item.size / max(head.item.size, 1), 3))
+            evidence = Evidence(
+                "same",
+                reason + " say the same",
+                None,
+                None,
+                size_ratio=round(doc.item.size / max(head.item.size, 1), 3),
+            )
             group.members.append(member(doc.item, rules, evidence))
         groups.append(group)
     return groups

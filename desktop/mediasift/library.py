@@ -242,11 +242,9 @@ class Library:
 
     def library_spaces(self, role: str) -> list[LibrarySpace]:
         """The role's spaces, newest first, each marked ready and chosen (index.spaces)."""
-        from mediasift.index.spaces import LibrarySpace, wanted_names
-        from mediasift.models.registry import DEFAULT_TEXT_MODEL
+        from mediasift.index.spaces import LibrarySpace, chosen_names
 
-        name = self.settings.model if role == VISUAL else self.settings.text_model
-        wanted = wanted_names(name or (DEFAULT_TEXT_MODEL if role == TEXT else None))
+        wanted = chosen_names(self.settings, role)
         rows = self.catalog.rows(
             "SELECT id, model_id, revision, dim, role, ready_at FROM spaces WHERE role = ?"
             " ORDER BY id DESC",
@@ -831,7 +829,6 @@ class Library:
     def switching(self) -> dict[str, dict]:
         """Each role whose chosen model's space is being built while another answers: the
         model searched meanwhile, the one being built, and how many files it still lacks."""
-        from mediasift.catalog.stages import embed_stage, text_stage
         from mediasift.index.spaces import search_order
 
         found = {}
@@ -841,13 +838,9 @@ class Library:
             reading = next((s for s in ordered if s.ready), None)
             if building is None or reading is None or building.id < reading.id:
                 continue
-            lacking = (
-                self.catalog.indexed_without(embed_stage(building.id))
-                if role == VISUAL
-                else len(self.catalog.file_ids_with_unembedded_text(text_stage(building.id)))
-            )
             found[role] = {"searching": reading.space.model_id,
-                           "building": building.space.model_id, "files_left": lacking}  # fmt: skip
+                           "building": building.space.model_id,
+                           "files_left": self.catalog.files_lacking(building.id)}  # fmt: skip
         return found
 
     def save_indexes(self) -> None:

@@ -91,15 +91,23 @@ def test_a_switch_keeps_search_on_the_old_space_until_the_new_one_covers_the_lib
         assert _results_have_vectors_in(lib, response, new_model)
 
 
+def _switched(home, settings, photos, other_clip):
+    """A library indexed with the tiny CLIP, then switched to the other one and indexed again;
+    the settings of the switch."""
+    with Library(home, settings) as lib:
+        lib.add_folder(photos)
+        lib.index()
+    switched = replace(settings, model=str(other_clip))
+    with Library(home, switched) as lib:
+        lib.index()
+    return switched
+
+
 def test_prune_removes_the_replaced_space_and_frees_its_files(
     tmp_path, settings, photos, other_clip
 ):
     home = tmp_path / "home"
-    with Library(home, settings) as lib:
-        lib.add_folder(photos)
-        lib.index()
-    with Library(home, replace(settings, model=str(other_clip))) as lib:
-        lib.index()
+    with Library(home, _switched(home, settings, photos, other_clip)) as lib:
         old = lib.library_spaces("visual")[1]
         files = VectorIndex.files(lib.index_dir, old.id)
         assert all(path.exists() for path in files)
@@ -145,12 +153,9 @@ def test_a_space_whose_model_is_gone_is_not_searched_with_another_model(
 def test_prune_while_the_indexer_runs_is_done_by_the_indexer(
     tmp_path, settings, photos, other_clip
 ):
-    home, switched = tmp_path / "home", replace(settings, model=str(other_clip))
-    with Library(home, settings) as lib:
-        lib.add_folder(photos)
-        lib.index()
+    home = tmp_path / "home"
+    switched = _switched(home, settings, photos, other_clip)
     with Library(home, switched) as lib:
-        lib.index()
         old = lib.library_spaces("visual")[1]
     with Library(home, switched) as indexer:
         watch = indexer.watch()

@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
 
 from mediasift.config import Settings
 from mediasift.desktop_entry import set_autostart
-from mediasift.index.spaces import wanted_names
+from mediasift.index.spaces import chosen_names
 from mediasift.library import Library, LibraryError
 from mediasift.media.kinds import IMAGE_SUFFIXES
-from mediasift.models.registry import DEFAULT_TEXT_MODEL, reranking_off
+from mediasift.models.registry import reranking_off
 from mediasift.search.engine import Filters, Response
 from mediasift.search.rerank import RERANK_TOP, reorder
 
@@ -65,7 +65,7 @@ MORE = 200
 #: After the indexer writes, the current query runs again this much later (the writes
 #: meanwhile join that refresh; a long burst refreshes this often, not only once it ends).
 REFRESH_MS = 300
-#: The model behind each vector signal, in the words of the settings dialog.
+#: The role of the model behind each vector signal (the settings dialog's words too).
 SIGNAL_MODELS = {"look": "visual", "meaning": "text"}
 
 
@@ -371,20 +371,9 @@ class MainWindow(QMainWindow):
         return [
             signal
             for signal, model in response.spaces.items()
-            if (wanted := self._chosen.get(signal)) is not None and model not in wanted
+            if (wanted := chosen_names(self.settings, SIGNAL_MODELS[signal])) is not None
+            and model not in wanted
         ]
-
-    @property
-    def settings(self) -> Settings:
-        return self._settings
-
-    @settings.setter
-    def settings(self, settings: Settings) -> None:
-        """Also the names each signal's chosen model goes by, resolved now: resolving a path
-        touches the disk, which a busy indexer may keep waiting, so no answer does it."""
-        self._settings = settings
-        text_model = settings.text_model or DEFAULT_TEXT_MODEL
-        self._chosen = {"look": wanted_names(settings.model), "meaning": wanted_names(text_model)}
 
     def _failed(self, number: int, message: str) -> None:
         if number == self.number:

@@ -86,10 +86,10 @@ class Checker:
         for result in response.results:
             if "look" in result.why:
                 self.checked_results += 1
-                has = space_id is not None and self.lib.catalog.file_vector(
-                    result.file_id, space_id
+                self.without_vector += (
+                    space_id is None
+                    or self.lib.catalog.file_vector(result.file_id, space_id) is None
                 )
-                self.without_vector += has is None or has is False
 
 
 def bench_switch(files: int, model: str | None = None) -> dict:

@@ -21,6 +21,7 @@ import sqlite_utils
 
 from mediasift.catalog.names import name_terms
 from mediasift.catalog.schema import migrate
+from mediasift.catalog.stages import embed_stage, text_stage
 
 
 @dataclass(frozen=True)
@@ -424,12 +425,15 @@ class Catalog:
             conn.execute(f"DELETE FROM stages WHERE stage IN ({marks})", tuple(stages))
             conn.execute("DELETE FROM spaces WHERE id = ?", (space_id,))
 
-    def indexed_without(self, stage: str) -> int:
-        """How many indexed files have no completed ``stage``."""
+    def files_lacking(self, space_id: int) -> int:
+        """How many indexed files still lack their vectors in the space: every file for a
+        visual space, the files holding text for a text space."""
+        if self._scalar("SELECT role FROM spaces WHERE id = ?", (space_id,)) == "text":
+            return len(self.file_ids_with_unembedded_text(text_stage(space_id)))
         return self._scalar(
             "SELECT count(*) FROM files f WHERE status = 'indexed' AND NOT EXISTS (SELECT 1"
             " FROM stages s WHERE s.file_id = f.id AND s.stage = ? AND s.status = 'done')",
-            (stage,),
+            (embed_stage(space_id),),
         )
 
     def spaces(self) -> list[dict]:

@@ -10,9 +10,15 @@ its query tower, encodes the query: never another model), else the chosen space 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mediasift.models.encoder import Space
+from mediasift.models.registry import DEFAULT_TEXT_MODEL
+
+if TYPE_CHECKING:
+    from mediasift.config import Settings
 
 
 @dataclass(frozen=True)
@@ -24,17 +30,28 @@ class LibrarySpace:
     chosen: bool  # made by the model the settings name for its role
 
     @classmethod
-    def from_row(cls, row: dict, wanted: set[str] | None) -> LibrarySpace:
+    def from_row(cls, row: dict, wanted: frozenset[str] | None) -> LibrarySpace:
         space = Space(row["model_id"], row["revision"], row["dim"])
         chosen = wanted is None or row["model_id"] in wanted
         return cls(row["id"], space, row["role"], row["ready_at"] is not None, chosen)
 
 
-def wanted_names(name: str | None) -> set[str] | None:
+@lru_cache(maxsize=32)
+def wanted_names(name: str | None) -> frozenset[str] | None:
     """The ways a space may record the model named in the settings (a hub id as given, a
-    local folder resolved); None for no name: any model is the chosen one."""
+    local folder resolved); None for no name: any model is the chosen one. Remembered:
+    resolving touches the disk, which a busy indexer may keep waiting, and every search and
+    every answer the window shows asks."""
     name = (name or "").strip()
-    return {name, str(Path(name).expanduser().resolve())} if name else None
+    return frozenset({name, str(Path(name).expanduser().resolve())}) if name else None
+
+
+def chosen_names(settings: Settings, role: str) -> frozenset[str] | None:
+    """``wanted_names`` of the model the settings choose for a role ("visual" or "text"; the
+    text model's default has a name, the visual one's depends on the device)."""
+    if role == "text":
+        return wanted_names(settings.text_model or DEFAULT_TEXT_MODEL)
+    return wanted_names(settings.model)
 
 
 def search_order(spaces: list[LibrarySpace]) -> list[LibrarySpace]:

@@ -80,15 +80,11 @@ def load_encoder(name: str | None = None, device: str | None = None) -> Encoder:
     except ModelUnavailable:
         raise
     except ImportError as exc:
-        raise ModelUnavailable(
-            f"Model '{model_id}' needs a library that is not installed ({exc})."
-        ) from exc
+        from .st import missing_library
+
+        raise missing_library(VISUAL_ROLE.label, model_id, exc) from exc
     except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
-        logger.exception("Loading %s from %s failed", model_id, folder)
-        raise ModelUnavailable(
-            f"Model '{model_id}' could not be loaded: {_first_line(exc)}. "
-            "The model files may be incomplete or of an unsupported kind."
-        ) from exc
+        raise unloadable(VISUAL_ROLE.label, model_id, folder, exc) from exc
     if spec is not None and spec.dim != encoder.space.dim:
         logger.warning(
             "%s gives %d-d vectors, the registry expects %d", model_id, encoder.space.dim, spec.dim
@@ -265,6 +261,16 @@ def files_to_download(siblings: list) -> list[str]:
 
     chosen = weights(".safetensors") or weights(".bin")
     return sorted(set(configs + chosen))
+
+
+def unloadable(label: str, model_id: str, folder: Path, exc: BaseException) -> ModelUnavailable:
+    """The user's one line when a model's files would not load (the traceback goes to the log:
+    call it while handling ``exc``)."""
+    logger.exception("Loading %s %s from %s failed", label.lower(), model_id, folder)
+    return ModelUnavailable(
+        f"{label} '{model_id}' could not be loaded: {_first_line(exc)}. "
+        "The model files may be incomplete or of an unsupported kind."
+    )
 
 
 def _first_line(exc: BaseException) -> str:

@@ -19,8 +19,7 @@ import torch
 from PIL import Image
 
 from .device import choose_device
-from .encoder import ModelUnavailable
-from .loading import _first_line, resolve_model
+from .loading import resolve_model, unloadable
 from .pixels import FitWithin
 from .registry import RERANKER_ROLE, chosen_reranker
 
@@ -87,11 +86,7 @@ class Reranker:
         except ImportError as exc:
             raise missing_library(RERANKER_ROLE.label, model_id, exc) from exc
         except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError) as exc:
-            logger.exception("Loading reranker %s from %s failed", model_id, folder)
-            raise ModelUnavailable(
-                f"Reranker '{model_id}' could not be loaded: {_first_line(exc)}. "
-                "The model files may be incomplete or of an unsupported kind."
-            ) from exc
+            raise unloadable(RERANKER_ROLE.label, model_id, folder, exc) from exc
         model.eval()
         return cls(model, model_id, instruction)
 

@@ -34,7 +34,7 @@ import torch
 
 from .device import choose_device
 from .encoder import ModelUnavailable, Space, l2_normalize
-from .loading import _first_line, resolve_model
+from .loading import resolve_model, unloadable
 from .registry import DEFAULT_TEXT_DIM, DEFAULT_TEXT_MIN_SCORE, DEFAULT_TEXT_MODEL, TEXT_ROLE
 
 logger = logging.getLogger(__name__)
@@ -369,15 +369,11 @@ def load_text_encoder(name: str | None = None, device: str | None = None) -> Tex
     except ModelUnavailable:
         raise
     except ImportError as exc:
-        raise ModelUnavailable(
-            f"Text model '{model_id}' needs a library that is not installed ({exc})."
-        ) from exc
+        from .st import missing_library
+
+        raise missing_library(TEXT_ROLE.label, model_id, exc) from exc
     except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError) as exc:
-        logger.exception("Loading text model %s from %s failed", model_id, folder)
-        raise ModelUnavailable(
-            f"Text model '{model_id}' could not be loaded: {_first_line(exc)}. "
-            "The model files may be incomplete or of an unsupported kind."
-        ) from exc
+        raise unloadable(TEXT_ROLE.label, model_id, folder, exc) from exc
     if model_id == DEFAULT_TEXT_MODEL and encoder.space.dim != DEFAULT_TEXT_DIM:
         logger.warning(
             "%s gives %d-d vectors, expected %d", model_id, encoder.space.dim, DEFAULT_TEXT_DIM

@@ -20,6 +20,7 @@ from PIL import Image
 
 from .encoder import Space, l2_normalize
 from .pixels import FitWithin
+from .registry import VISUAL_ROLE
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class VlmEncoder:
         try:
             model, dim = open_sentence_transformer(folder, device, **model_kwargs)
         except ImportError as exc:
-            raise missing_library("Model", model_id, exc) from exc
+            raise missing_library(VISUAL_ROLE.label, model_id, exc) from exc
         space = Space(model_id=model_id, revision=revision, dim=int(dim))
         encoder = cls(model, space, min_score, max_side)
         logger.info(

@@ -319,15 +319,11 @@ class Writer:
     def mark_covered(self) -> None:
         """After a whole reconcile is written: a space this writer fills that now holds every
         indexed file becomes ready, and searches move to it (a model switch completes;
-        Library.search_space). One a run left short stays building for the next run."""
-        for space_id, lacking in (
-            (self.space_id, lambda s: self.catalog.indexed_without(embed_stage(s))),
-            (self.text_space_id,
-             lambda s: len(self.catalog.file_ids_with_unembedded_text(text_stage(s)))),
-        ):  # fmt: skip
+        index.spaces.search_order). One a run left short stays building for the next run."""
+        for space_id in (self.space_id, self.text_space_id):
             if space_id is None or self.catalog.space_ready(space_id):
                 continue
-            left = lacking(space_id)
+            left = self.catalog.files_lacking(space_id)
             if left:
                 log.info("Space %d still lacks %d files", space_id, left)
             elif self.catalog.mark_ready(space_id):

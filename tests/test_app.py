@@ -3,6 +3,7 @@ indexer as a second process."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -94,6 +95,13 @@ def test_typing_shows_results_thumbnails_and_the_matched_line(qtbot, window):
         lambda: isinstance(window.model.data(first, Qt.ItemDataRole.DecorationRole), QPixmap)
     )
     assert "words" in window.model.data(first, Qt.ItemDataRole.DisplayRole)
+    # A new answer with the same file (the next keystroke, a refresh) paints its thumbnail at
+    # once, wherever the file now is in the grid: thumbnails are kept by file, not by row.
+    invoice = first.data(RESULT_ROLE)
+    window.model.show([r for r in window.model.results if r is not invoice] + [invoice])
+    last = window.model.index(window.model.rowCount() - 1)
+    assert isinstance(window.model.data(last, Qt.ItemDataRole.DecorationRole), QPixmap)
+    window.model.show([invoice])
     # Down from the field moves into the results; the preview shows the file and its line.
     qtbot.keyClick(window.field, Qt.Key.Key_Down)
     assert window.view.hasFocus() and window.view.currentIndex().row() == 0
@@ -602,8 +610,40 @@ def test_a_long_burst_of_indexer_writes_still_refreshes_the_open_results(qtbot, 
     window.searched.connect(refreshed.append)
     end = time.monotonic() + 1.5
     while time.monotonic() < end:  # a write every 50 ms: never a pause as long as REFRESH_MS
-        window._indexer_event({"kind": "indexed", "path": "/elsewhere/new.png"})
+        window.indexer.changed.emit()
         for _ in range(5):
             QApplication.processEvents()
             time.sleep(0.01)
     assert refreshed  # the grid was refreshed during the burst, not only after it
+
+
+def test_a_burst_of_changes_reaches_the_window_once_until_it_is_heard(qtbot, tmp_path):
+    """Per-file changes from the indexer cost the GUI thread one signal until it takes the
+    news; notices and progress still come one by one."""
+    from mediasift.app.indexer import IndexerProcess
+
+    indexer = IndexerProcess(tmp_path)
+    changed, events, progress = [], [], []
+    indexer.changed.connect(lambda: changed.append(1))
+    indexer.event.connect(events.append)
+    indexer.progress.connect(progress.append)
+
+    def child_says(*messages: dict) -> None:
+        """A real child printing ``messages`` as JSON lines, read on a thread as the
+        indexer's are; the GUI thread hears of them only afterwards."""
+        lines = "".join(json.dumps(m) + "\n" for m in messages)
+        child = subprocess.Popen(
+            [sys.executable, "-c", f"import sys; sys.stdout.write({lines!r})"],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        reader = threading.Thread(target=indexer._read, args=(child,))
+        reader.start()
+        reader.join(timeout=30)
+
+    indexer._closing = True  # the children end: nothing to restart
+    burst = [{"kind": "indexed", "path": f"/f/{i}.png"} for i in range(200)]
+    child_says(*burst, {"kind": "notice", "detail": "hello"}, {"kind": "progress", "done": 200})
+    qtbot.waitUntil(lambda: bool(progress and events))
+    assert len(changed) == 1 and events[0]["detail"] == "hello"
+    child_says({"kind": "removed", "path": "/f/1.png"})  # after the news was taken: news again
+    qtbot.waitUntil(lambda: len(changed) == 2)

@@ -53,6 +53,11 @@ def test_tower_gives_the_torch_models_query_vectors(request, which):
     # Opened again from the cache (no torch needed), it answers the same.
     again = open_tower(encoder.space)
     assert np.allclose(again.encode_query(QUERIES[2]), vectors[2], atol=1e-6)
+    # A query asked again (each refresh while the indexer commits) is not encoded again, and
+    # the vector kept for it cannot be changed by whoever gets it.
+    assert again.encode_query(QUERIES[2]) is again.encode_query(QUERIES[2])
+    with pytest.raises(ValueError):
+        again.encode_query(QUERIES[2])[0] = 1.0
 
 
 def test_damaged_tower_is_ignored_then_made_again(text):

@@ -4,9 +4,12 @@ Indexing runs in its own process, so model loads, index saves and native decoder
 the window (they hold the GIL for seconds, or can crash). When another process already indexes
 the library (the writer lock says which), the window uses that one and asks it for its
 progress over its socket. The child's events and progress come as JSON lines, read on a daemon
-thread and re-emitted as Qt signals (delivered on the GUI thread). Closing the window sends
-SIGTERM and never waits for the child: it finishes its clean shutdown on its own; or, when the
-user keeps indexing in the background, the child goes on alone.
+thread and re-emitted as Qt signals (delivered on the GUI thread). Changes to the library come
+one per file; the window hears of them once until it has taken the news, not 60 times a second
+through a burst: each signal runs Python on the GUI thread, which may wait for the GIL.
+
+Closing the window sends SIGTERM and never waits for the child: it finishes its clean shutdown
+on its own; or, when the user keeps indexing in the background, the child goes on alone.
 """
 
 from __future__ import annotations
@@ -41,8 +44,13 @@ def _command() -> list[str]:
     return [sys.executable, "-m", "mediasift.cli", "watch", "--json"]
 
 
+#: The child's events that change what a search finds.
+CHANGES = frozenset({"indexed", "text", "moved", "removed"})
+
+
 class IndexerProcess(QObject):
-    event = Signal(dict)  # {"kind": indexed|text|moved|removed|failed|notice, "path", "detail"}
+    changed = Signal()  # the library changed since the last time this was emitted and heard
+    event = Signal(dict)  # {"kind": failed|notice|..., "path", "detail"}, except CHANGES
     progress = Signal(dict)  # {"queued", "done", "failed", "rate", "paused"}
     state = Signal(str)  # the indexer's situation, in words, for the status bar
     _ended = Signal(int)
@@ -53,6 +61,8 @@ class IndexerProcess(QObject):
         self.process: subprocess.Popen | None = None
         self._closing = False
         self._following = False  # another process's indexer, asked over its socket
+        self._unheard = threading.Event()  # a change was emitted and not yet delivered
+        self.changed.connect(self._heard)  # first, on the GUI thread: from now on, news
         self._ended.connect(self._on_ended)
 
     def start(self) -> None:
@@ -79,7 +89,14 @@ class IndexerProcess(QObject):
                 message = json.loads(line)
             except ValueError:
                 continue
-            (self.progress if message.get("kind") == "progress" else self.event).emit(message)
+            kind = message.get("kind")
+            if kind == "progress":
+                self.progress.emit(message)
+            elif kind not in CHANGES:
+                self.event.emit(message)
+            elif not self._unheard.is_set():
+                self._unheard.set()
+                self.changed.emit()
         self._ended.emit(process.wait())
 
     def _follow(self) -> None:
@@ -93,6 +110,9 @@ class IndexerProcess(QObject):
             time.sleep(FOLLOW_S)
         if not self._closing:
             self._ended.emit(0)  # restarts: either this window's own indexer, or follows again
+
+    def _heard(self) -> None:
+        self._unheard.clear()
 
     def _on_ended(self, code: int) -> None:
         if self._closing:

@@ -168,9 +168,9 @@ class PreviewPane(QWidget):
             self.player.seek(float(link[3:]))
 
     def _arrived(self, key: tuple, image: QImage) -> None:
-        what, number, is_thumbnail = key
-        if what != "preview" or number != self._shown or self._result is None:
-            return
+        if key[0] != "preview" or key[1] != self._shown or self._result is None:
+            return  # another view's image, or one no longer shown
+        _, number, is_thumbnail = key
         if image.isNull():
             if not is_thumbnail and self._result.thumbnail:  # e.g. HEIC: Qt cannot read it
                 self._loader.load(

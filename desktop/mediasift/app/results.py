@@ -2,8 +2,10 @@
 
 A tile asks for its thumbnail when the view first paints it. Loading runs in a small thread
 pool as ``QImage`` (safe off the GUI thread); the ``QPixmap`` is made on the GUI thread when
-the image arrives. A new result list starts a new generation, and images of an old one are
-dropped on arrival, so scrolling or typing never waits for thumbnails of a stale list.
+the image arrives. Pixmaps are kept by thumbnail file, not by row, so a new answer that shares
+files with the one shown (the next keystroke, a refresh while the indexer commits) paints them
+at once instead of loading them again. A new answer drops the loads still waiting for the old
+one, so scrolling or typing never waits for thumbnails of a stale list.
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ class _Load(QRunnable):
 
 
 class ImageLoader(QObject):
-    """Loads images scaled to a size in a thread pool; emits ``loaded(key, QImage)``."""
+    """Loads images scaled to a size in a thread pool; emits ``loaded(key, QImage)``. A key
+    starts with the name of the view that asked: every view hears every image."""
 
     loaded = Signal(object, QImage)
 
@@ -113,9 +116,9 @@ class ResultsModel(QAbstractListModel):
         super().__init__(parent)
         self.results: list[Result] = []
         self._loader = loader
-        self._generation = 0
-        self._pixmaps: OrderedDict[int, QPixmap] = OrderedDict()  # row -> pixmap, LRU order
-        self._asked: set[int] = set()
+        self._pixmaps: OrderedDict[str, QPixmap] = OrderedDict()  # thumbnail -> pixmap, LRU
+        self._asked: set[str] = set()  # thumbnails on their way
+        self._rows: dict[str, list[int]] | None = None  # thumbnail -> rows showing it
         loader.loaded.connect(self._arrived)
         style = QApplication.style()
         self._placeholder = style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
@@ -129,14 +132,13 @@ class ResultsModel(QAbstractListModel):
         ]:
             return False
         self.beginInsertRows(QModelIndex(), shown, len(results) - 1)
-        self.results = results
+        self.results, self._rows = results, None
         self.endInsertRows()
         return True
 
     def reorder(self, results: list[Result]) -> bool:
         """Take ``results`` in place when they are the ones shown in another order (reranked):
-        the chosen tile stays chosen where it moves, and the tiles keep their thumbnails.
-        False when they are not."""
+        the chosen tile stays chosen where it moves. False when they are not."""
         rows = {result.path: row for row, result in enumerate(self.results)}
         if len(results) != len(rows) or rows.keys() != {result.path for result in results}:
             return False
@@ -144,20 +146,15 @@ class ResultsModel(QAbstractListModel):
         self.layoutAboutToBeChanged.emit()
         before = self.persistentIndexList()
         self.changePersistentIndexList(before, [self.index(moved[i.row()]) for i in before])
-        self.results = results
-        self._pixmaps = OrderedDict((moved[row], pixmap) for row, pixmap in self._pixmaps.items())
-        self._generation += 1  # thumbnails on their way name old rows: asked again if painted
-        self._asked = set(self._pixmaps)
+        self.results, self._rows = results, None
         self.layoutChanged.emit()
         return True
 
     def show(self, results: list[Result]) -> None:
         self.beginResetModel()
-        self.results = results
-        self._generation += 1
-        self._pixmaps.clear()
-        self._asked.clear()
-        self._loader.cancel_waiting()
+        self.results, self._rows = results, None
+        self._loader.cancel_waiting()  # loads running still arrive, and are kept
+        self._asked.clear()  # so a tile whose load was dropped asks again when painted
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's API)
@@ -170,7 +167,7 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return tile_text(result)
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._thumbnail(index.row(), result)
+            return self._thumbnail(result)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{result.path}\n{why_text(result)}"
         if role == RESULT_ROLE:
@@ -189,26 +186,33 @@ class ResultsModel(QAbstractListModel):
         data.setUrls([QUrl.fromLocalFile(self.results[i.row()].path) for i in indexes])
         return data
 
-    def _thumbnail(self, row: int, result: Result):
-        pixmap = self._pixmaps.get(row)
+    def _thumbnail(self, result: Result):
+        thumb = result.thumbnail
+        pixmap = self._pixmaps.get(thumb) if thumb else None
         if pixmap is not None:
-            self._pixmaps.move_to_end(row)
+            self._pixmaps.move_to_end(thumb)
             return pixmap
-        if result.thumbnail and row not in self._asked:
-            self._asked.add(row)
-            self._loader.load(("tile", self._generation, row), result.thumbnail, TILE * dpr())
+        if thumb and thumb not in self._asked:
+            self._asked.add(thumb)
+            self._loader.load(("tile", thumb), thumb, TILE * dpr())
         return self._placeholder
 
     def _arrived(self, key: tuple, image: QImage) -> None:
-        what, generation, row = key
-        if what != "tile" or generation != self._generation or image.isNull():
-            return  # a stale list's image, or an unreadable thumbnail: keep the placeholder
-        self._pixmaps[row] = sharp(QPixmap.fromImage(image), TILE)
+        if key[0] != "tile" or image.isNull():
+            return  # another view's image; or an unreadable thumbnail, left asked: a placeholder
+        thumb = key[1]
+        self._asked.discard(thumb)
+        self._pixmaps[thumb] = sharp(QPixmap.fromImage(image), TILE)
         if len(self._pixmaps) > KEPT_PIXMAPS:
-            dropped, _ = self._pixmaps.popitem(last=False)
-            self._asked.discard(dropped)  # asked again if its tile is painted again
-        index = self.index(row)
-        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+            self._pixmaps.popitem(last=False)  # asked again if its tile is painted again
+        if self._rows is None:
+            self._rows = {}
+            for row, result in enumerate(self.results):
+                self._rows.setdefault(result.thumbnail, []).append(row)
+        rows = self._rows.get(thumb)
+        if rows:  # one signal: the view repaints what it shows of that span
+            first, last = self.index(rows[0]), self.index(rows[-1])
+            self.dataChanged.emit(first, last, [Qt.ItemDataRole.DecorationRole])
 
 
 def why_text(result: Result) -> str:

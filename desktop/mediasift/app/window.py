@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self.indexer = IndexerProcess(home, self)
         self.indexer.state.connect(self.status.setText)
         self.indexer.progress.connect(self._progress)
+        self.indexer.changed.connect(self._library_changed)
         self.indexer.event.connect(self._indexer_event)
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
         self._refresh.timeout.connect(self._search_again)
@@ -470,10 +471,11 @@ class MainWindow(QMainWindow):
             failures = library.catalog.failures(SHOWN)
         FailuresDialog(failures, self.indexer.retry_failed, self).open()
 
-    def _indexer_event(self, event: dict) -> None:
-        changed = event["kind"] in ("indexed", "text", "moved", "removed")
-        if changed and not self._refresh.isActive():
+    def _library_changed(self) -> None:
+        if not self._refresh.isActive():
             self._refresh.start()  # new files appear in the open results, even mid-burst
+
+    def _indexer_event(self, event: dict) -> None:
         if event["kind"] == "notice" and event.get("detail"):
             self.status.setText(event["detail"])
 

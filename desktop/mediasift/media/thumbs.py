@@ -18,10 +18,16 @@ if TYPE_CHECKING:  # PIL loads with the first thumbnail made: search only reads 
 THUMB_SIDE = 256
 
 
-def thumb_path(cache_dir: Path, digest: str, part: int | None = None) -> Path:
-    """The thumbnail of a file's content, or of one part of it (a clip's scene)."""
+def thumb_file(cache_dir: Path | str, digest: str, part: int | None = None) -> str:
+    """The thumbnail of a file's content, or of one part of it (a clip's scene). A string:
+    a search names one per result, and a Path parses and interns every part of its name on
+    the search thread, holding the GIL the window's painting waits for."""
     name = digest if part is None else f"{digest}.{part}"
-    return cache_dir / digest[:2] / f"{name}.jpg"
+    return os.path.join(cache_dir, digest[:2], f"{name}.jpg")
+
+
+def thumb_path(cache_dir: Path, digest: str, part: int | None = None) -> Path:
+    return Path(thumb_file(cache_dir, digest, part))
 
 
 def content_of(thumb: Path) -> str:

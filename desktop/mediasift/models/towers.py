@@ -15,6 +15,7 @@ This module imports onnxruntime, tokenizers and numpy only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -42,6 +43,8 @@ TOKENIZER_FILE = "tokenizer.json"
 FORMAT = 1
 #: How close a tower's query vectors must be to the torch model's (fp32) to be used.
 MIN_COSINE = 0.999
+#: Queries whose vectors a query tower keeps (a few kilobytes each).
+RECENT_QUERIES = 64
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ class QueryTower:
 
     One thread per session: a query is a handful of tokens, and a second thread mostly waits
     for a core that something else holds (the torch path measured the same; Settings.threads).
+    Recent queries' vectors are kept: the window asks the same query again whenever the
+    indexer commits (every 0.3 s through a burst) and as the user deletes back to it.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -120,9 +125,11 @@ class QueryTower:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(self.info.max_length)
         self._lock = threading.Lock()  # a Rust tokenizer is not shared across threads safely
+        self.encode_query = functools.lru_cache(maxsize=RECENT_QUERIES)(self._encode)
 
-    def encode_query(self, text: str) -> np.ndarray:
-        """The query's unit vector, as the torch model would give it (cosine >= 0.999)."""
+    def _encode(self, text: str) -> np.ndarray:
+        """The query's unit vector, as the torch model would give it (cosine >= 0.999);
+        read-only, as it is kept for the next time."""
         if self.info.lowercase:
             text = text.lower()
         with self._lock:
@@ -134,7 +141,9 @@ class QueryTower:
         }
         feed = {name: np.asarray([columns[name]], dtype=np.int64) for name in self.info.inputs}
         (vectors,) = self._session.run(None, feed)
-        return l2_normalize(vectors)[0]
+        vector = l2_normalize(vectors)[0]
+        vector.flags.writeable = False
+        return vector
 
 
 class ImageTower:

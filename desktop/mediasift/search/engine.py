@@ -11,6 +11,7 @@ the FTS query itself), so a narrow filter still returns its best matches.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
@@ -21,7 +22,7 @@ import numpy as np
 from mediasift.catalog import Catalog
 from mediasift.catalog.store import under
 from mediasift.index.vectors import VectorIndex
-from mediasift.media.thumbs import thumb_path
+from mediasift.media.thumbs import thumb_file
 from mediasift.search import lexical
 from mediasift.search.fusion import SIGNALS, Fused, SignalHit, best_per_file, calibrate, cut, fuse
 from mediasift.search.query import Query
@@ -338,7 +339,7 @@ def _results(
                 row["path"], round(score(fused), 4), row["id"], row["kind"],
                 segment=place, locator=where,
                 why=[s for s in SIGNALS if s in fused.hits], snippet=snippet, line=line,
-                thumbnail=str(thumb) if thumb and thumb.exists() else None,
+                thumbnail=thumb if thumb and os.path.exists(thumb) else None,
                 captured_at=row["captured_at"], size=row["size"], mtime=row["mtime"],
                 moments=_moments([segments[i] for i in others.get(row["id"], ()) if i in segments]),
             )
@@ -346,16 +347,16 @@ def _results(
     return results
 
 
-def _thumbnail(thumbs: Path | None, digest: str | None, segment: dict | None) -> Path | None:
+def _thumbnail(thumbs: Path | None, digest: str | None, segment: dict | None) -> str | None:
     """The picture of the part that matched (a clip's scene) where there is one, else the
     file's."""
     if not thumbs or not digest:
         return None
     if segment is not None and segment["kind"] == "scene":
-        scene = thumb_path(thumbs, digest, segment["ord"])
-        if scene.exists():
+        scene = thumb_file(thumbs, digest, segment["ord"])
+        if os.path.exists(scene):
             return scene
-    return thumb_path(thumbs, digest)
+    return thumb_file(thumbs, digest)
 
 
 def _other_parts(ranked: list[Fused], every: list[SignalHit]) -> dict[int, list[int]]:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mediasift.bench.data import random_clip_b32
+from mediasift.bench.data import random_clip
 from mediasift.bench.photos import real_photos
 from mediasift.config import CACHE_ENV
 from mediasift.models.clip import ClipEncoder
@@ -60,7 +60,7 @@ def bench_cpu(
     compile_torch: bool,
 ) -> dict:
     """Images/s, ratio to torch fp32 and cosine to its vectors, per option."""
-    folder, model_id, revision = resolve_model(model or str(random_clip_b32()))
+    folder, model_id, revision = resolve_model(model or str(random_clip()))
     with tempfile.TemporaryDirectory(prefix="mediasift-bench-cpu-") as work:
         with _env(CACHE_ENV, work):  # the shipped tower made from nothing, then reopened
             started = time.perf_counter()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import platformdirs
@@ -45,13 +46,14 @@ def photo_folder(count: int, megapixels: float) -> Path:
     return folder
 
 
-def random_clip_b32() -> Path:
-    """A random-weight CLIP ViT-B/32: real architecture, honest speed, meaningless answers."""
+def random_clip(size: Literal["tiny", "base"] = "base", seed: int = 0) -> Path:
+    """A random-weight CLIP, made once in the cache. ``base`` is ViT-B/32: real architecture,
+    honest speed, meaningless answers; ``tiny`` loads in a second (a model to switch to)."""
     from mediasift.models.random_weights import save_random_clip
 
-    folder = cache_dir() / "clip-vit-b32-random"
+    folder = cache_dir() / f"clip-{size}-random-{seed}"
     if not (folder / "config.json").exists():
-        save_random_clip(folder, "base")
+        save_random_clip(folder, size, seed)
     return folder
 
 
@@ -68,5 +70,5 @@ def bench_settings(model: str | None = None, text_model: str | None = None, **mo
     """A benchmark's settings: the models it was given, else the random CLIP ViT-B/32 made
     here and the packaged MiniLM."""
     return Settings(
-        model=model or str(random_clip_b32()), text_model=text_model or default_text_model(), **more
+        model=model or str(random_clip()), text_model=text_model or default_text_model(), **more
     )

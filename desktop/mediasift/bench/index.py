@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mediasift.bench.data import photo, photo_folder, random_clip_b32
+from mediasift.bench.data import photo, photo_folder, random_clip
 from mediasift.config import Settings
 from mediasift.library import Library, LibraryError
 from mediasift.media.image import decode_image
@@ -62,7 +62,7 @@ def bench_index(images: int, megapixels: float, model: str | None, batch_size: i
     cores / (model CPU + reading CPU) per image: ``cpu_bound_ratio`` is that ceiling.
     """
     folder = photo_folder(images, megapixels)
-    model = model or str(random_clip_b32())
+    model = model or str(random_clip())
     settings = Settings(model=model, batch_size=batch_size)
     with tempfile.TemporaryDirectory() as home, Library(Path(home), settings) as lib:
         started = time.perf_counter()
@@ -108,7 +108,7 @@ def bench_index(images: int, megapixels: float, model: str | None, batch_size: i
 
 def bench_rename(count: int, model: str | None) -> dict:
     """Index ``count`` small images, rename every one of them, index again: count re-encodes."""
-    settings = Settings(model=model or str(random_clip_b32()))
+    settings = Settings(model=model or str(random_clip()))
     rng = np.random.default_rng(1)
     with tempfile.TemporaryDirectory() as tmp, Library(Path(tmp) / "home", settings) as lib:
         folder = Path(tmp) / "photos"

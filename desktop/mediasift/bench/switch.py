@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from mediasift.bench.commands import mediasift_command
-from mediasift.bench.data import bench_settings, cache_dir, photo
+from mediasift.bench.data import bench_settings, photo, random_clip
 from mediasift.bench.idle import Indexer
 from mediasift.library import VISUAL, Library
 
@@ -42,15 +42,6 @@ def _photos(folder: Path, count: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(count):
         photo(rng, 160, 120).save(folder / f"photo-{i:05d}.jpg", "JPEG", quality=85)
-
-
-def _tiny_clip(seed: int) -> str:
-    from mediasift.models.random_weights import save_random_clip
-
-    folder = cache_dir() / f"clip-tiny-random-{seed}"
-    if not (folder / "config.json").exists():
-        save_random_clip(folder, "tiny", seed=seed)
-    return str(folder)
 
 
 def _percentiles(latencies: list[float]) -> dict:
@@ -96,8 +87,8 @@ def bench_switch(files: int, model: str | None = None) -> dict:
     """Search latency before, during and after a visual model switch, and wrong-space answers."""
     root = Path(tempfile.mkdtemp(prefix="mediasift-switch-"))
     home, folder = root / "home", root / "photos"
-    old_model = model or _tiny_clip(0)
-    new_model = _tiny_clip(1)
+    old_model = model or str(random_clip("tiny", 0))
+    new_model = str(random_clip("tiny", 1))
     settings = bench_settings(old_model, min_score=-1.0, ocr=False)
     os.environ.setdefault("MEDIASIFT_CACHE", str(root / "cache"))  # the indexer's towers
     env = {**os.environ, "MEDIASIFT_HOME": str(home)}

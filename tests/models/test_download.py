@@ -153,3 +153,42 @@ def test_sideloading_a_local_folder(tiny_clip, monkeypatch):
     assert result.fetched_bytes == 0 and result.total_bytes > 0
     with pytest.raises(DownloadError, match="not a model folder"):
         fetch(str(Path(tiny_clip).parent))
+
+
+def test_two_processes_fetching_one_model_take_turns(hub, monkeypatch, caplog):
+    """The window's first run and an indexer asking for the same model at once: the second
+    waits for the file the first is fetching and then finds it, instead of writing the same
+    partial file beside it (which arrived damaged)."""
+    import logging
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(FakeHub, "hold_after", 1 << 20)
+    monkeypatch.setattr(FakeHub, "go_on", threading.Event())
+    first = subprocess.Popen(
+        [sys.executable, "-c", f"from mediasift.models.download import fetch; fetch({REPO!r})"],
+        env={**os.environ},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while download.partial_bytes(REPO) < 1 << 20 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the other process holds the weights' lock, a megabyte in
+        results = []
+        second = threading.Thread(target=lambda: results.append(fetch(REPO)))
+        with caplog.at_level(logging.INFO, logger=download.__name__):
+            second.start()
+            while "waiting for another process" not in caplog.text:
+                assert time.monotonic() < deadline and second.is_alive(), caplog.text
+                time.sleep(0.05)
+        FakeHub.go_on.set()
+        assert first.wait(timeout=60) == 0
+        second.join(timeout=60)
+    finally:
+        FakeHub.go_on.set()
+        first.kill()
+    (result,) = results
+    assert result.reused_bytes == result.total_bytes  # all fetched by the first, meanwhile
+    assert result.fetched_bytes == result.resumed_bytes == 0
+    assert (result.folder / "model.safetensors").read_bytes() == WEIGHTS
+    assert FakeHub.served.count(len(WEIGHTS)) == 1  # the weights were sent once, to the first

@@ -6,20 +6,24 @@ a partial file when interrupted, so the bytes are fetched here, into ``blobs/<et
 of the same Hugging Face cache, and a later run asks the server only for the rest (HTTP Range).
 Finished files are checked (size, then SHA-256 for LFS weights or the git blob SHA-1 for small
 files, against the hub's listing) before they become blobs, and the snapshot is laid out as
-huggingface_hub lays it out, so the loader (``models.loading``) finds it offline.
+huggingface_hub lays it out, so the loader (``models.loading``) finds it offline. One process
+at a time fetches a file, under the lock huggingface_hub's own downloads take for it: the
+window's first run and an indexer asking for the same model wait for each other instead of
+writing one partial file together.
 
 No Qt here: the CLI draws the progress with tqdm, the app's first run can draw it its own way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +49,8 @@ CHUNK = 1 << 20
 #: Room left free beyond the download itself (the filesystem, other programs).
 SPARE_BYTES = 100 << 20
 PARTIAL_SUFFIX = ".incomplete"
+#: Seconds between cancel checks while another process fetches the same file.
+LOCK_POLL_S = 0.5
 
 
 class DownloadError(Exception):
@@ -269,19 +275,24 @@ class _Fetch:
         self.started = 0.0
 
     def run(self) -> DownloadResult:
-        missing = []
+        missing = {}  # planned -> bytes of it already here (a partial file)
         for planned in self.planned:
             if (self.blobs / planned.blob).is_file():
                 self.result.reused_bytes += planned.size
             else:
-                missing.append(planned)
                 partial = self._partial(planned)
-                self.result.resumed_bytes += partial.stat().st_size if partial.is_file() else 0
+                missing[planned] = partial.stat().st_size if partial.is_file() else 0
+                self.result.resumed_bytes += missing[planned]
         self._check_space(sum(p.size for p in missing) - self.result.resumed_bytes)
         self.blobs.mkdir(parents=True, exist_ok=True)
         self.started = time.monotonic()
-        for planned in missing:
-            self._download(planned)
+        for planned, had in missing.items():
+            with self._only_fetcher(planned):
+                if (self.blobs / planned.blob).is_file():  # another process fetched it meanwhile
+                    self.result.reused_bytes += planned.size
+                    self.result.resumed_bytes -= had
+                    continue
+                self._download(planned)
         for planned in self.planned:
             self._link(planned)
         refs = self.storage / "refs"
@@ -294,6 +305,28 @@ class _Fetch:
 
     def _partial(self, planned: _Planned) -> Path:
         return self.blobs / (planned.blob + PARTIAL_SUFFIX)
+
+    @contextlib.contextmanager
+    def _only_fetcher(self, planned: _Planned) -> Iterator[None]:
+        """Hold the file's lock (huggingface_hub's: ``.locks/models--org--name/<etag>.lock``),
+        waiting while another process fetches it; a cancel stops the wait."""
+        from filelock import FileLock, Timeout
+
+        path = Path(hub_cache()) / ".locks" / self.storage.name / f"{planned.blob}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(path)
+        while True:
+            try:
+                lock.acquire(timeout=LOCK_POLL_S)
+                break
+            except Timeout:
+                log.info("%s: waiting for another process fetching it", planned.name)
+                if self.cancel is not None and self.cancel.is_set():
+                    raise Cancelled("Stopped while another process fetched the model.") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _check_space(self, needed: int) -> None:
         free = free_bytes(self.storage)

@@ -107,3 +107,5 @@ def test_doctor_reports_health(cli, photos):
         or "install LibreOffice" in tools["libreoffice"]
     )
     assert "cpu" in report["device"].lower() or "cuda" in report["device"].lower()
+    # No reranker on the processor by default, and doctor says why without loading one.
+    assert report["reranker"] is None and "--reranker" in report["reranker_note"]

@@ -19,6 +19,8 @@ from mediasift.models import download
 from mediasift.models.registry import (
     DEFAULT_CPU_MODEL,
     DEFAULT_CPU_SPEECH_MODEL,
+    DEFAULT_CUDA_MODEL,
+    DEFAULT_CUDA_RERANKER,
     DEFAULT_TEXT_MODEL,
     find_spec,
 )
@@ -47,6 +49,17 @@ def test_the_registry_sizes_are_shown_before_anything_downloads(monkeypatch):
     assert all(f"({size:,} MB)" in text for size in sizes) and f"{sum(sizes):,} MB" in text
     assert "Speech" not in models_text(Settings(transcribe=False))
     assert "size unknown" in models_text(HUB_MODELS)
+    assert "Second look" not in text  # no reranker by default on the processor
+
+
+def test_on_a_gpu_the_reranker_is_downloaded_too_unless_turned_off(monkeypatch):
+    monkeypatch.setattr(welcome_module, "_gpu", lambda: True)
+    text = models_text(Settings(transcribe=False))
+    sizes = [find_spec(m).size_mb for m in (DEFAULT_CUDA_MODEL, DEFAULT_TEXT_MODEL,
+                                            DEFAULT_CUDA_RERANKER)]  # fmt: skip
+    assert f"Second look: {DEFAULT_CUDA_RERANKER.split('/')[1]} ({sizes[2]:,} MB)" in text
+    assert f"{sum(sizes):,} MB at most" in text
+    assert "Second look" not in models_text(Settings(transcribe=False, reranker="off"))
 
 
 def test_start_gets_the_models_with_progress_then_starts(qtbot, page, hub):

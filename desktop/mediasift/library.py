@@ -902,5 +902,20 @@ class Library:
         report["speech_model"] = speech.model if speech else "off (transcription is turned off)"
         report["speech_model_ok"] = speech is not None and speech.ready()
         report["speech_model_error"] = speech.error if speech else None
+        report.update(self._reranker_report())
         report["optional_tools"] = optional_tools()
         return report
+
+    def _reranker_report(self) -> dict:
+        """Which reranker a typed search's second look uses and whether it is here, without
+        loading it (a 2B model): or none, and why."""
+        from mediasift.models.download import cached_snapshot
+        from mediasift.models.encoder import ModelUnavailable
+        from mediasift.models.registry import chosen_reranker
+
+        try:
+            name = chosen_reranker(self.settings.reranker, self._device, self.settings.model)
+        except ModelUnavailable as exc:
+            return {"reranker": None, "reranker_note": str(exc)}
+        here = Path(name).expanduser().is_dir() or cached_snapshot(name) is not None
+        return {"reranker": name, "reranker_here": here}

@@ -103,7 +103,8 @@ def test_models_commands(hub, capsys):
     assert "re-downloaded 0.0 MB" in out
     assert main(["models", "--json"]) == 0
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
-    assert {row["role"] for row in rows.values()} == {"visual", "text", "speech"}
+    assert {row["role"] for row in rows.values()} == {"visual", "text", "speech", "reranker"}
+    assert rows["Qwen/Qwen3-VL-Reranker-2B"]["default"] == "GPU default"
     assert rows[clip]["state"] == "downloaded" and rows[clip]["default"] == "CPU default"
     assert rows["openai/clip-vit-base-patch16"]["state"] == "not downloaded"
     assert rows["Qwen/Qwen3-VL-Embedding-2B"]["vram_gb"] == 8.0

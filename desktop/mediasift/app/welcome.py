@@ -28,8 +28,10 @@ from mediasift.models.registry import (
     DEFAULT_CPU_MODEL,
     DEFAULT_CUDA_MODEL,
     DEFAULT_TEXT_MODEL,
+    default_reranker,
     default_speech_model,
     find_spec,
+    reranking_off,
 )
 
 from .fetching import ModelFetch, describe
@@ -81,6 +83,10 @@ def first_run_models(settings: Settings) -> list[tuple[str, str]]:
     if settings.transcribe:
         speech = settings.speech_model or default_speech_model("cuda" if _gpu() else "cpu")
         models.append(("Speech", speech))
+    if not reranking_off(settings.reranker):
+        reranker = settings.reranker or default_reranker("cuda" if _gpu() else "cpu", models[0][1])
+        if reranker:
+            models.append(("Second look", reranker))
     return models
 
 

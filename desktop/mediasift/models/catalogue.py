@@ -17,9 +17,11 @@ from .registry import (
     DEFAULT_CPU_MODEL,
     DEFAULT_CPU_SPEECH_MODEL,
     DEFAULT_CUDA_MODEL,
+    DEFAULT_CUDA_RERANKER,
     DEFAULT_CUDA_SPEECH_MODEL,
     DEFAULT_TEXT_MODEL,
     ModelSpec,
+    reranking_off,
 )
 
 #: Which registry defaults each role uses, and on which device.
@@ -29,6 +31,7 @@ DEFAULTS = {
     DEFAULT_TEXT_MODEL: "default",
     DEFAULT_CPU_SPEECH_MODEL: "CPU default",
     DEFAULT_CUDA_SPEECH_MODEL: "GPU default",
+    DEFAULT_CUDA_RERANKER: "GPU default",
 }
 
 
@@ -71,7 +74,9 @@ def _folder_row(role: str, folder: Path) -> dict:
 
 def catalogue(settings: Settings) -> list[dict]:
     """One row per known model (role order), then the settings' local model folders."""
-    named = {"visual": settings.model, "text": settings.text_model, "speech": settings.speech_model}
+    reranker = None if reranking_off(settings.reranker) else settings.reranker
+    named = {"visual": settings.model, "text": settings.text_model,
+             "speech": settings.speech_model, "reranker": reranker}  # fmt: skip
     chosen = {name for name in named.values() if name}
     rows = [_row(spec, chosen) for spec in CATALOGUE]
     for role, name in named.items():

@@ -134,6 +134,9 @@ DEFAULT_TEXT_MIN_SCORE = 0.25
 DEFAULT_CPU_SPEECH_MODEL = "Systran/faster-whisper-base"
 DEFAULT_CUDA_SPEECH_MODEL = "mobiuslabsgmbh/faster-whisper-large-v3-turbo"
 
+# Reranking the top of a search (models.rerank): the embedder's own reranker where it runs.
+DEFAULT_CUDA_RERANKER = "Qwen/Qwen3-VL-Reranker-2B"
+
 
 #: The other roles' models, for the catalogue (``mediasift models``) and downloads.
 _OTHER_MODELS: tuple[ModelSpec, ...] = (
@@ -182,6 +185,19 @@ _OTHER_MODELS: tuple[ModelSpec, ...] = (
         vram_gb=2.5,
         cpu_speed="slow",
     ),
+    ModelSpec(
+        id=DEFAULT_CUDA_RERANKER,
+        kind=None,
+        dim=None,
+        min_score=None,
+        note="Qwen3-VL reranker: a second look at the first results of a typed search; the GPU "
+        "default with the Qwen3-VL embedder (the same 2B backbone, so about its size).",
+        role="reranker",
+        size_mb=4300,
+        languages="multilingual (30+)",
+        vram_gb=8.0,
+        cpu_speed="GPU only",
+    ),
 )
 
 #: Every known model, each role's in order: what ``mediasift models`` lists.
@@ -190,8 +206,6 @@ CATALOGUE: tuple[ModelSpec, ...] = tuple(
 )
 
 
-# Reranking the top of a search (models.rerank): the embedder's own reranker where it runs.
-DEFAULT_CUDA_RERANKER = "Qwen/Qwen3-VL-Reranker-2B"
 #: The reranker setting that turns reranking off everywhere.
 RERANKER_OFF = "off"
 

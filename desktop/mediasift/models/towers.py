@@ -15,12 +15,12 @@ This module imports onnxruntime, tokenizers and numpy only.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -124,12 +124,25 @@ class QueryTower:
         self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(self.info.max_length)
-        self._lock = threading.Lock()  # a Rust tokenizer is not shared across threads safely
-        self.encode_query = functools.lru_cache(maxsize=RECENT_QUERIES)(self._encode)
+        self._lock = threading.Lock()  # the tokenizer (not shared safely) and the recent ones
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # query -> vector, LRU
 
-    def _encode(self, text: str) -> np.ndarray:
+    def encode_query(self, text: str) -> np.ndarray:
         """The query's unit vector, as the torch model would give it (cosine >= 0.999);
         read-only, as it is kept for the next time."""
+        with self._lock:
+            vector = self._recent.get(text)
+            if vector is not None:
+                self._recent.move_to_end(text)
+                return vector
+        vector = self._encode(text)
+        with self._lock:
+            self._recent[text] = vector
+            if len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return vector
+
+    def _encode(self, text: str) -> np.ndarray:
         if self.info.lowercase:
             text = text.lower()
         with self._lock:

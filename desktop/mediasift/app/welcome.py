@@ -25,9 +25,8 @@ from PySide6.QtWidgets import (
 from mediasift.config import Settings
 from mediasift.models.download import DownloadProgress
 from mediasift.models.registry import (
-    DEFAULT_CPU_MODEL,
-    DEFAULT_CUDA_MODEL,
     DEFAULT_TEXT_MODEL,
+    default_model_id,
     default_reranker,
     default_speech_model,
     find_spec,
@@ -76,15 +75,13 @@ def _gpu() -> bool:
 
 def first_run_models(settings: Settings) -> list[tuple[str, str]]:
     """(what it reads, hub id or folder) for each model indexing will need here."""
-    models = [
-        ("Looks", settings.model or (DEFAULT_CUDA_MODEL if _gpu() else DEFAULT_CPU_MODEL)),
-        ("Meaning", settings.text_model or DEFAULT_TEXT_MODEL),
-    ]
+    device = "cuda" if _gpu() else "cpu"
+    visual = settings.model or default_model_id(device)
+    models = [("Looks", visual), ("Meaning", settings.text_model or DEFAULT_TEXT_MODEL)]
     if settings.transcribe:
-        speech = settings.speech_model or default_speech_model("cuda" if _gpu() else "cpu")
-        models.append(("Speech", speech))
+        models.append(("Speech", settings.speech_model or default_speech_model(device)))
     if not reranking_off(settings.reranker):
-        reranker = settings.reranker or default_reranker("cuda" if _gpu() else "cpu", models[0][1])
+        reranker = settings.reranker or default_reranker(device, visual)
         if reranker:
             models.append(("Second look", reranker))
     return models

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -107,20 +107,12 @@ class QueryTower:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        self.info = TowerInfo.read(folder)
-        if self.info.format != FORMAT:
-            raise ValueError(f"tower format {self.info.format}, expected {FORMAT}")
+        # The saved model is already optimized (at export): the basic passes are enough here.
+        self.info, self._session = _open(
+            folder, threads=1, graph_optimization_level=ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        )
         self.space = self.info.space
         self.min_score = self.info.min_score
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        # The saved model is already optimized (at export): the basic passes are enough here.
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-        self._session = ort.InferenceSession(
-            str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
-        )
         self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(self.info.max_length)
@@ -167,26 +159,37 @@ class ImageTower:
     """
 
     def __init__(self, folder: Path, threads: int = 0) -> None:
-        import onnxruntime as ort
-
-        self.info = TowerInfo.read(folder)
-        if self.info.format != FORMAT:
-            raise ValueError(f"tower format {self.info.format}, expected {FORMAT}")
+        self.info, self._session = _open(folder, threads, spinning=False)  # threads 0: per core
         self.space = self.info.space
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads  # 0: one per core
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
-        )
         (self._input,) = self.info.inputs
 
     def encode(self, pixels: np.ndarray) -> np.ndarray:
         """(n, dim) unit rows for an (n, 3, size, size) float32 batch. Thread-safe."""
         (vectors,) = self._session.run(None, {self._input: pixels})
         return l2_normalize(vectors)
+
+
+def _open(folder: Path, threads: int, spinning: bool = True, **options) -> tuple[TowerInfo, Any]:
+    """A tower's manifest, checked, and its ONNX Runtime session on the CPU: ``threads`` for
+    one run (0: one per core), ``spinning`` whether they wait busy for the next, and other
+    ``SessionOptions`` attributes."""
+    import onnxruntime as ort
+
+    info = TowerInfo.read(folder)
+    if info.format != FORMAT:
+        raise ValueError(f"tower format {info.format}, expected {FORMAT}")
+    settings = ort.SessionOptions()
+    settings.intra_op_num_threads = threads
+    settings.inter_op_num_threads = 1
+    settings.log_severity_level = 3
+    if not spinning:
+        settings.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    for name, value in options.items():
+        setattr(settings, name, value)
+    session = ort.InferenceSession(
+        str(folder / MODEL_FILE), settings, providers=["CPUExecutionProvider"]
+    )
+    return info, session
 
 
 def open_image_tower(space: Space, threads: int = 0) -> ImageTower | None:
